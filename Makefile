@@ -1,0 +1,52 @@
+# kubectl-netcheck. `make help` lists targets. Everything runs offline: Go modules
+# come from the module proxy and host packages from Debian apt.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= dev
+LDFLAGS := -s -w -X github.com/kubectl-netcheck/kubectl-netcheck/pkg/version.Version=$(VERSION)
+CLUSTER := $(GO) run ./e2e/cluster
+
+.PHONY: help build image test test-unit test-netns e2e cluster-up cluster-down cluster-env cluster-status demo bench lint
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+build: ## build the plugin and the probe into bin/
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/kubectl-netcheck ./cmd/netcheck-probe
+
+image: ## build the probe image as a docker-archive under dist/ (offline)
+	$(GO) run ./image -version $(VERSION) -o dist/netcheck-probe-image.tar
+
+lint: ## gofmt, go vet, go mod tidy must leave no diff
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e/...
+	$(GO) mod tidy -diff
+
+test-unit: ## unit tests and probe tests in real network namespaces (root)
+	$(GO) test -count=1 ./...
+
+e2e: ## the e2e suite against the local cluster (brings it up if needed)
+	$(CLUSTER) up
+	$(GO) test -count=1 -tags e2e -timeout 40m ./e2e/...
+
+test: lint test-unit e2e ## everything CI runs
+
+cluster-up: ## bring up the two-node local cluster (idempotent)
+	$(CLUSTER) up
+
+cluster-down: ## tear the local cluster down, leaving nothing behind
+	$(CLUSTER) down
+
+cluster-env: ## print `export KUBECONFIG=... PATH=...` for the cluster's kubectl and the plugin
+	@$(CLUSTER) env
+
+cluster-status: ## show what runs
+	@$(CLUSTER) status
+
+demo: ## local cluster, a deployment with an injected fault, and netcheck naming it
+	$(CLUSTER) up
+	$(GO) run ./e2e/demo
+
+bench: ## benchmarks (figures go in the notes)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
