@@ -1,0 +1,31 @@
+//go:build linux
+
+// Package builtin assembles the checks the netcheck-probe binary ships.
+package builtin
+
+import (
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/dns"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/icmp"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netinfo"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/tcp"
+)
+
+// Registry is every check, running in the probe's own network namespace.
+func Registry() probes.Registry { return RegistryIn(nil) }
+
+// RegistryIn is every check with its sockets opened through enter: the node mode
+// passes a function that runs fn on a thread switched into the target netns.
+// A nil enter runs in the current netns.
+func RegistryIn(enter func(fn func() error) error) probes.Registry {
+	r := probes.Registry{}
+	for _, c := range []probes.Check{
+		&tcp.Check{Enter: enter},
+		&icmp.Check{Enter: enter},
+		&dns.Check{Enter: enter},
+		&netinfo.Check{Enter: enter},
+	} {
+		r[c.Name()] = c
+	}
+	return r
+}
