@@ -34,6 +34,10 @@ type CheckSpec struct {
 	ICMP    *ICMPSpec    `json:"icmp,omitempty"`
 	DNS     *DNSSpec     `json:"dns,omitempty"`
 	NetInfo *NetInfoSpec `json:"netinfo,omitempty"`
+	// Trace is set for CheckTrace (see trace.go).
+	Trace *TraceSpec `json:"trace,omitempty"`
+	// NSScan is set for CheckNSScan (see nodescan.go).
+	NSScan *NSScanSpec `json:"nsscan,omitempty"`
 }
 
 // TCPSpec: connect to Address Count times, at most Concurrency at once.

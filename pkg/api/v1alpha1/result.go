@@ -37,6 +37,10 @@ type CheckResult struct {
 	ICMP    *ICMPResult `json:"icmp,omitempty"`
 	DNS     *DNSResult  `json:"dns,omitempty"`
 	NetInfo *NetInfo    `json:"netinfo,omitempty"`
+	// Trace is set for CheckTrace (see trace.go).
+	Trace *TraceResult `json:"trace,omitempty"`
+	// NSScan is set for CheckNSScan (see nodescan.go).
+	NSScan *NSScanResult `json:"nsscan,omitempty"`
 }
 
 // TCPOutcome classifies one connect attempt.

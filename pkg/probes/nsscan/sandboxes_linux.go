@@ -1,0 +1,48 @@
+package nsscan
+
+import (
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
+)
+
+// ownSandboxes ties namespaces to sandboxes: by the sandbox's netns path (looked
+// up under hostRoot), else by its pause PID's namespace. The host namespace is
+// never attributed by PID: hostNetwork pods share it without owning it.
+func ownSandboxes(inv *Inventory, sandboxes []cri.Sandbox, hostRoot, procRoot string) {
+	if procRoot == "" {
+		procRoot = "/proc"
+	}
+	byInode := map[uint64]int{}
+	for i, ns := range inv.Namespaces {
+		byInode[ns.Inode] = i
+	}
+	for _, sb := range sandboxes {
+		var ino uint64
+		if sb.NetNSPath != "" {
+			if p, err := netns.HostPath(hostRoot, sb.NetNSPath); err == nil {
+				if id, err := netns.StatID(p); err == nil {
+					ino = id.Ino
+				}
+			}
+		}
+		if ino == 0 && sb.PID > 0 {
+			ino = inv.NSOfPID[sb.PID]
+		}
+		i, ok := byInode[ino]
+		if !ok || inv.Namespaces[i].Host {
+			continue
+		}
+		cur := inv.Namespaces[i].Sandbox
+		if cur != nil && cur.State == sandboxReady && !sb.Ready() {
+			continue // a ready sandbox wins over a stale one sharing the path
+		}
+		ref := sandboxRef(sb)
+		inv.Namespaces[i].Sandbox = &ref
+	}
+}
+
+func sandboxRef(sb cri.Sandbox) v1alpha1.SandboxRef {
+	return v1alpha1.SandboxRef{ID: sb.ID, Namespace: sb.Namespace, Name: sb.Name, UID: sb.UID,
+		State: sb.State, NetNSPath: sb.NetNSPath, PID: sb.PID}
+}
