@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/kube"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plan"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/resolve"
+)
+
+// maxFollowups bounds the agents started in the second round at once.
+const maxFollowups = 4
+
+// probe runs req in agent with one exec (the probe runs the checks in
+// parallel) and collects the results, each stamped with where it ran.
+func (r *run) probe(ctx context.Context, agent launch.Agent, req v1alpha1.ProbeRequest) ([]v1alpha1.CheckResult, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("encode probe request: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+
+	vantage := plan.Vantage(agent.Namespace, agent.Pod)
+	var (
+		mu      sync.Mutex
+		results []v1alpha1.CheckResult
+	)
+	exec := kube.ExecRequest{
+		Namespace: agent.Namespace, Pod: agent.Pod, Container: agent.Container,
+		Command: launch.RunCommand(base64.StdEncoding.EncodeToString(body)),
+	}
+	err = kube.StreamEvents(ctx, r.deps.Executor, exec, func(raw []byte, ev v1alpha1.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.cfg.Events != nil {
+			if _, err := r.cfg.Events.Write(append(raw, '\n')); err != nil {
+				return fmt.Errorf("write event: %w", err)
+			}
+		}
+		r.probeVersionCheck(vantage, ev)
+		r.deps.Progress.Event(vantage, ev)
+		if ev.Type == v1alpha1.EventResult && ev.Result != nil {
+			res := *ev.Result
+			res.Vantage = vantage
+			results = append(results, res)
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, fmt.Errorf("the probe in %s did not finish within --timeout %s: %w", vantage, r.cfg.Timeout, err)
+		}
+		return nil, err
+	}
+	return results, nil
+}
+
+// followUp runs the second round: for each pod that refused connections, its own
+// netinfo from its own agent. A pod we cannot enter does not fail the run; its
+// result says why, so the report shows the gap.
+func (r *run) followUp(ctx context.Context) []v1alpha1.CheckResult {
+	followups := plan.Followups(r.report)
+	var (
+		mu  sync.Mutex
+		out []v1alpha1.CheckResult
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxFollowups)
+	next := len(r.order)
+	for _, f := range followups {
+		for _, c := range f.Request.Checks {
+			r.order[c.ID] = next
+			next++
+		}
+		g.Go(func() error {
+			r.deps.Progress.Infof("%s: looking inside pod %s/%s", f.Reason, f.Namespace, f.Pod)
+			results, err := r.followOne(gctx, f)
+			if err != nil {
+				results = failedResults(f, kube.Explain(err))
+			}
+			mu.Lock()
+			out = append(out, results...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+func (r *run) followOne(ctx context.Context, f plan.Followup) ([]v1alpha1.CheckResult, error) {
+	pod, err := r.deps.Client.CoreV1().Pods(f.Namespace).Get(ctx, f.Pod, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get pod %s/%s: %w", f.Namespace, f.Pod, err)
+	}
+	container, err := resolve.TargetContainer(pod, "")
+	if err != nil {
+		return nil, err
+	}
+	agent, err := r.launcher().EnsureEphemeralAgent(ctx, pod, r.agentSpec(), container)
+	if err != nil {
+		return nil, err
+	}
+	return r.probe(ctx, agent, f.Request)
+}
+
+// failedResults records a follow-up that could not run as error results.
+func failedResults(f plan.Followup, err error) []v1alpha1.CheckResult {
+	var out []v1alpha1.CheckResult
+	for _, c := range f.Request.Checks {
+		out = append(out, v1alpha1.CheckResult{
+			ID: c.ID, Check: c.Check, Target: c.Target, Vantage: plan.Vantage(f.Namespace, f.Pod),
+			Status: v1alpha1.StatusError, Summary: "could not run in the pod: " + err.Error(), Error: err.Error(),
+		})
+	}
+	return out
+}
+
+// sortResults puts results in plan order (they arrive in completion order).
+func sortResults(results []v1alpha1.CheckResult, order map[string]int) {
+	slices.SortStableFunc(results, func(a, b v1alpha1.CheckResult) int {
+		oa, okA := order[a.ID]
+		ob, okB := order[b.ID]
+		switch {
+		case okA && okB:
+			return oa - ob
+		case okA:
+			return -1
+		case okB:
+			return 1
+		}
+		return 0
+	})
+}

@@ -1,0 +1,71 @@
+// Package kube holds the plugin's cluster plumbing that is not resolution or
+// launch: exec into an agent (WebSocket first, SPDY fallback), decoding the
+// probe's NDJSON stream as it arrives, and turning API errors into the fix the
+// user needs.
+package kube
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/remotecommand"
+)
+
+// ExecRequest names a container and the command to run in it.
+type ExecRequest struct {
+	Namespace string
+	Pod       string
+	Container string
+	Command   []string
+}
+
+// Executor runs a command in a container, streaming its stdout and stderr, until
+// it exits or ctx ends. The engine depends on this interface so unit tests can
+// replay recorded probe output instead of talking to a cluster.
+type Executor interface {
+	Exec(ctx context.Context, req ExecRequest, stdout, stderr io.Writer) error
+}
+
+// RemoteExecutor execs through the API server's pods/exec subresource.
+type RemoteExecutor struct {
+	Config *rest.Config
+	Client kubernetes.Interface
+}
+
+// Exec runs req over WebSocket (the API server default since 1.31) and falls back to
+// SPDY when the server or a proxy in between cannot upgrade to WebSocket.
+func (e *RemoteExecutor) Exec(ctx context.Context, req ExecRequest, stdout, stderr io.Writer) error {
+	u := e.Client.CoreV1().RESTClient().Post().
+		Resource("pods").Namespace(req.Namespace).Name(req.Pod).SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{
+			Container: req.Container,
+			Command:   req.Command,
+			Stdout:    true,
+			Stderr:    true,
+		}, scheme.ParameterCodec).URL()
+
+	spdy, err := remotecommand.NewSPDYExecutor(e.Config, "POST", u)
+	if err != nil {
+		return fmt.Errorf("exec into %s/%s (%s): spdy: %w", req.Namespace, req.Pod, req.Container, err)
+	}
+	ws, err := remotecommand.NewWebSocketExecutor(e.Config, "GET", u.String())
+	if err != nil {
+		return fmt.Errorf("exec into %s/%s (%s): websocket: %w", req.Namespace, req.Pod, req.Container, err)
+	}
+	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
+		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+	})
+	if err != nil {
+		return fmt.Errorf("exec into %s/%s (%s): %w", req.Namespace, req.Pod, req.Container, err)
+	}
+	if err := exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr}); err != nil {
+		return fmt.Errorf("exec into %s/%s (%s): %w", req.Namespace, req.Pod, req.Container, err)
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+package launch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Agent is a running probe agent the plugin can exec into.
+type Agent struct {
+	Namespace string
+	Pod       string
+	Container string
+	Node      string
+	// Reused is true when an agent from an earlier run was running already.
+	Reused bool
+}
+
+// ReusableAgent finds a running agent of image in pod. Ephemeral containers
+// can never be removed, so each run that added one would leave one more behind;
+// reusing a running one also skips the start-up wait.
+func ReusableAgent(pod *corev1.Pod, image string) (string, bool) {
+	for _, ec := range pod.Spec.EphemeralContainers {
+		if !strings.HasPrefix(ec.Name, AgentPrefix) || ec.Image != image {
+			continue
+		}
+		for _, st := range pod.Status.EphemeralContainerStatuses {
+			if st.Name == ec.Name && st.State.Running != nil {
+				return ec.Name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Launcher starts agents in pods.
+type Launcher struct {
+	Client kubernetes.Interface
+	// Infof reports steps worth a progress line (may be nil).
+	Infof func(format string, args ...any)
+	// Timeout bounds the wait for a new agent to run.
+	Timeout time.Duration
+}
+
+func (l *Launcher) infof(format string, args ...any) {
+	if l.Infof != nil {
+		l.Infof(format, args...)
+	}
+}
+
+// EnsureEphemeralAgent returns a running agent in pod: a reusable one, or a new
+// ephemeral container (spec, PodProfile) targeting targetContainer.
+func (l *Launcher) EnsureEphemeralAgent(ctx context.Context, pod *corev1.Pod, spec AgentSpec, targetContainer string) (Agent, error) {
+	agent := Agent{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Spec.NodeName}
+	if name, ok := ReusableAgent(pod, spec.Image); ok {
+		agent.Container, agent.Reused = name, true
+		l.infof("reusing agent %s in pod %s/%s", name, pod.Namespace, pod.Name)
+		return agent, nil
+	}
+	return l.AddEphemeralAgent(ctx, pod, spec, targetContainer)
+}
+
+// AddEphemeralAgent always adds a new agent to pod and waits until it runs.
+func (l *Launcher) AddEphemeralAgent(ctx context.Context, pod *corev1.Pod, spec AgentSpec, targetContainer string) (Agent, error) {
+	agent := Agent{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Spec.NodeName}
+	if msg := NonRootWarning(pod, targetContainer); msg != "" {
+		l.infof("warning: %s", msg)
+	}
+	withAgent, err := WithEphemeralAgent(pod, spec, targetContainer, PodProfile{})
+	if err != nil {
+		return Agent{}, err
+	}
+	patch, err := ephemeralPatch(pod, withAgent)
+	if err != nil {
+		return Agent{}, err
+	}
+	l.infof("adding agent %s (%s) to pod %s/%s", spec.Name, spec.Image, pod.Namespace, pod.Name)
+	patched, err := l.Client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, patch,
+		metav1.PatchOptions{}, "ephemeralcontainers")
+	if err != nil {
+		return Agent{}, &PatchError{PodNamespace: pod.Namespace, PodName: pod.Name, Err: err}
+	}
+	if _, err := WaitRunning(ctx, l.Client, patched, spec.Name, l.Timeout); err != nil {
+		return Agent{}, err
+	}
+	agent.Container = spec.Name
+	return agent, nil
+}
+
+// ephemeralPatch is the strategic merge patch from pod to withAgent, which only
+// adds the ephemeral container (as kubectl debug does).
+func ephemeralPatch(pod, withAgent *corev1.Pod) ([]byte, error) {
+	before, err := json.Marshal(pod)
+	if err != nil {
+		return nil, fmt.Errorf("encode pod: %w", err)
+	}
+	after, err := json.Marshal(withAgent)
+	if err != nil {
+		return nil, fmt.Errorf("encode pod with agent: %w", err)
+	}
+	patch, err := strategicpatch.CreateTwoWayMergePatch(before, after, pod)
+	if err != nil {
+		return nil, fmt.Errorf("build ephemeral container patch: %w", err)
+	}
+	return patch, nil
+}
+
+// PatchError marks a failed ephemeralcontainers patch, so error translation can
+// tell "subresource missing" from "pod missing".
+type PatchError struct {
+	PodNamespace, PodName string
+	Err                   error
+}
+
+func (e *PatchError) Error() string {
+	return fmt.Sprintf("add agent to pod %s/%s: %v", e.PodNamespace, e.PodName, e.Err)
+}
+
+func (e *PatchError) Unwrap() error { return e.Err }
+
+// Namespace and Subresource let kube.Explain name the failed request.
+func (e *PatchError) Namespace() string   { return e.PodNamespace }
+func (e *PatchError) Subresource() string { return "ephemeralcontainers" }

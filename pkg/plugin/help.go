@@ -1,0 +1,48 @@
+package plugin
+
+const rootLong = `Diagnose pod network faults from inside a pod.
+
+kubectl netcheck adds a small probe (an ephemeral container) to SOURCE, runs
+TCP, ICMP/path-MTU and DNS checks from the pod's own network namespace to every
+--to target, and prints a verdict with stable finding IDs (kubectl netcheck
+explain ID describes one). The probe exits by itself after 15 minutes idle; a
+later run on the same pod reuses it while it runs.
+
+SOURCE (namespace from -n):
+  NAME | pod/NAME          a pod, which must be Running
+  deploy/NAME              a ready pod of the deployment (shown as "from")
+
+TARGET (--to, repeatable):
+  svc/NAME[:PORT]          a Service: its ClusterIP and every ready endpoint
+                           (pod and node named), plus DNS for the name. PORT is
+                           a number or port name; default the first port.
+  svc/NS/NAME[:PORT]       a Service in namespace NS (also svc/NAME.NS[:PORT])
+  pod/NAME[:PORT]          a pod IP (pod/NS/NAME for another namespace); PORT is
+                           a number or container port name, default the first
+                           declared port, none means ICMP only
+  IP[:PORT]                an address ([IPv6]:PORT with a port)
+  HOST:PORT                a name the pod resolves, then connects to
+  dns/NAME                 resolve NAME only: via resolv.conf and each CoreDNS pod
+
+Exit codes:
+  0  all checks passed
+  1  a network fault was found
+  2  inconclusive (something failed but no cause could be named)
+  3  could not run (bad arguments, missing objects, permissions, probe image)
+
+Permissions: get/list pods, services, endpointslices (also in kube-system, for
+DNS) and deployments; patch pods/ephemeralcontainers; create pods/exec. The
+probe runs as root with NET_RAW and NET_ADMIN, which Pod Security "baseline"
+and "restricted" namespaces reject.`
+
+const rootExample = `  # Check a pod's path to a Service (ClusterIP, each endpoint, DNS)
+  kubectl netcheck client --to svc/web
+
+  # From a deployment's pod to a Service port in another namespace and a pod
+  kubectl netcheck deploy/frontend -n shop --to svc/payments/api:grpc --to pod/cache-0:6379
+
+  # Raw probe events for scripts; the exit code carries the verdict
+  kubectl netcheck client --to svc/web -o ndjson
+
+  # Air-gapped: use a mirrored probe image
+  kubectl netcheck client --to svc/web --registry registry.internal:5000/netcheck`

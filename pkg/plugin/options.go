@@ -1,0 +1,194 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/engine"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/kube"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plan"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plugin/target"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/report"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/version"
+)
+
+// Options is the root command's flags and what Complete derives from them.
+type Options struct {
+	genericiooptions.IOStreams
+	configFlags *genericclioptions.ConfigFlags
+
+	To              []string
+	Container       string
+	Image           string
+	Registry        string
+	ImagePullPolicy string
+	Timeout         time.Duration
+	Count           int
+	Output          string
+
+	// Set by Complete.
+	namespace string
+	source    target.Source
+	targets   []target.Spec
+
+	// Collaborators; tests set them before Complete, which then leaves them alone.
+	Client     kubernetes.Interface
+	RestConfig *rest.Config
+	Executor   kube.Executor
+	// RunEngine is engine.Run; a test may replace it.
+	RunEngine func(context.Context, engine.Deps, engine.Config) (*v1alpha1.Report, error)
+}
+
+// NewOptions returns Options with the defaults.
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	return &Options{
+		IOStreams:       streams,
+		configFlags:     genericclioptions.NewConfigFlags(true),
+		ImagePullPolicy: string(corev1.PullIfNotPresent),
+		Timeout:         launch.DefaultTimeout,
+		Count:           plan.DefaultCount,
+		Output:          "table",
+		RunEngine:       engine.Run,
+	}
+}
+
+// AddFlags registers the command's flags and the kubectl connection flags.
+func (o *Options) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.To, "to", nil, "target to check (repeatable): svc/NAME[:PORT], pod/NAME[:PORT], IP[:PORT], HOST:PORT, dns/NAME")
+	f.StringVarP(&o.Container, "container", "c", "", "container of SOURCE whose processes the probe shares (default: the first running one)")
+	f.StringVar(&o.Image, "image", "", "probe image (default: "+version.ProbeImage("")+")")
+	f.StringVar(&o.Registry, "registry", "", "registry (and path) to pull the probe image from, e.g. registry.internal:5000/netcheck")
+	f.StringVar(&o.ImagePullPolicy, "image-pull-policy", o.ImagePullPolicy, "probe image pull policy: Always, IfNotPresent or Never")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on each wait: the probe starting, and each probe run")
+	f.IntVar(&o.Count, "count", o.Count, "TCP connects per address")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats(), "|"))
+	o.configFlags.AddFlags(f)
+}
+
+// Complete parses SOURCE and --to and connects to the cluster.
+func (o *Options) Complete(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("name one SOURCE pod: kubectl netcheck SOURCE --to TARGET (see --help)")
+	}
+	src, err := target.ParseSource(args[0])
+	if err != nil {
+		return err
+	}
+	o.source = src
+	o.targets = o.targets[:0]
+	for _, raw := range o.To {
+		spec, err := target.Parse(raw)
+		if err != nil {
+			return err
+		}
+		o.targets = append(o.targets, spec)
+	}
+	if o.Image == "" {
+		o.Image = version.ProbeImage(o.Registry)
+	}
+	ns, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return fmt.Errorf("read the namespace from kubeconfig: %w", err)
+	}
+	o.namespace = ns
+	if o.Client == nil {
+		if o.RestConfig == nil {
+			if o.RestConfig, err = o.configFlags.ToRESTConfig(); err != nil {
+				return fmt.Errorf("load kubeconfig: %w", err)
+			}
+		}
+		if o.Client, err = kubernetes.NewForConfig(o.RestConfig); err != nil {
+			return fmt.Errorf("create the API client: %w", err)
+		}
+	}
+	return nil
+}
+
+// Validate rejects flag combinations that cannot run.
+func (o *Options) Validate() error {
+	switch {
+	case len(o.targets) == 0:
+		return fmt.Errorf("no targets: name at least one with --to (%s)", target.Usage)
+	case !slices.Contains(report.Formats(), o.Output):
+		return fmt.Errorf("unknown output format %q: use one of %s", o.Output, strings.Join(report.Formats(), ", "))
+	case o.Count < 1 || o.Count > 1000:
+		return fmt.Errorf("--count %d: want 1 to 1000", o.Count)
+	case o.Timeout <= 0:
+		return fmt.Errorf("--timeout must be positive")
+	case o.Registry != "" && o.Image != version.ProbeImage(o.Registry):
+		return fmt.Errorf("--image and --registry both name the image: use one")
+	}
+	switch corev1.PullPolicy(o.ImagePullPolicy) {
+	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
+	default:
+		return fmt.Errorf("--image-pull-policy %q: want Always, IfNotPresent or Never", o.ImagePullPolicy)
+	}
+	return nil
+}
+
+// Config is what the engine runs, derived from the completed options.
+func (o *Options) Config() engine.Config {
+	cfg := engine.Config{
+		Namespace:       o.namespace,
+		Source:          o.source,
+		Targets:         o.targets,
+		Container:       o.Container,
+		Image:           o.Image,
+		ImagePullPolicy: corev1.PullPolicy(o.ImagePullPolicy),
+		Timeout:         o.Timeout,
+		Plan:            plan.Options{Count: o.Count},
+	}
+	if o.Output == "ndjson" {
+		cfg.Events = o.Out
+	}
+	return cfg
+}
+
+// Run checks, prints the report, and returns the verdict as an exit error.
+func (o *Options) Run(ctx context.Context) error {
+	quietAfterCancel(ctx)
+	progress := report.NewProgress(o.ErrOut)
+	deps := engine.Deps{Client: o.Client, RestConfig: o.RestConfig, Executor: o.Executor, Progress: progress}
+	rep, err := o.RunEngine(ctx, deps, o.Config())
+	if err != nil {
+		return err
+	}
+	if o.Output == "ndjson" {
+		progress.Infof("verdict: %s: %s", rep.Verdict.Status, rep.Verdict.Summary)
+	} else if err := report.Print(o.Out, o.Output, rep); err != nil {
+		return err
+	}
+	return verdictExit(rep.Verdict)
+}
+
+// quietAfterCancel drops client-go's "unhandled error" log lines once ctx is
+// cancelled: after Ctrl-C the exec stream's teardown ("Copying stdout failed:
+// use of closed network connection") is expected, and the one error line the
+// user sees should be ours.
+func quietAfterCancel(ctx context.Context) {
+	handlers := utilruntime.ErrorHandlers
+	utilruntime.ErrorHandlers = []utilruntime.ErrorHandler{
+		func(hctx context.Context, err error, msg string, kv ...interface{}) {
+			if ctx.Err() != nil {
+				return
+			}
+			for _, h := range handlers {
+				h(hctx, err, msg, kv...)
+			}
+		},
+	}
+}
