@@ -9,16 +9,20 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/diagnose"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/report"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/version"
 )
 
 // newCmdExplain prints one catalogue entry: what a finding ID means and its fix.
 func newCmdExplain(streams genericiooptions.IOStreams) *cobra.Command {
 	return &cobra.Command{
-		Use:   "explain ID",
-		Short: "Describe a finding ID and its fix",
-		Args:  cobra.ExactArgs(1),
+		Use:   "explain [ID]",
+		Short: "Describe a finding ID and its fix; without an ID, list every finding",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return report.ExplainList(streams.Out, diagnose.Catalogue())
+			}
 			return explain(streams, args[0])
 		},
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -36,8 +40,7 @@ func explain(streams genericiooptions.IOStreams, id string) error {
 		}
 		return fmt.Errorf("unknown finding ID %q; known IDs: %s", id, strings.Join(ids, ", "))
 	}
-	fmt.Fprintf(streams.Out, "%s (%s): %s\n\n%s\n\nFix: %s\n", e.ID, e.Severity, e.Title, e.Description, e.Fix)
-	return nil
+	return report.Explain(streams.Out, e)
 }
 
 func catalogueIDs() []string {
