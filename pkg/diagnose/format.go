@@ -67,6 +67,11 @@ func outcomeWord(o v1alpha1.TCPOutcome) string {
 	}
 }
 
+// rateLimitNote explains timeouts counted as refusals (addrStats.rejectsLookLikeTimeouts).
+const rateLimitNote = "the timeouts next to the refusals are rejections too: a REJECT rule answers with ICMP " +
+	"port-unreachable, which the rejecting kernel rate-limits per client (net.ipv4.icmp_ratelimit: a burst " +
+	"of 6, then 1 a second), so past the burst rejected SYNs get no answer"
+
 // connectLine is the headline evidence of an address, e.g.
 // "10.244.1.5:8080: 20 of 20 refused (100%) [ECONNREFUSED x20]" or "10.244.2.7:8080: 20/20 connected, p50 0.4ms".
 func connectLine(s *addrStats) string {

@@ -135,11 +135,33 @@ func (s *addrStats) allFailed() bool { return s.total > 0 && s.ok() == 0 }
 // intermittent: some attempts connected and some did not.
 func (s *addrStats) intermittent() bool { return s.ok() > 0 && s.failed() > 0 }
 
+// rejectsLookLikeTimeouts: timeouts next to refusals at one address are
+// rejections too. An iptables REJECT answers with ICMP port-unreachable, and the
+// rejecting kernel rate-limits those per client (net.ipv4.icmp_ratelimit: a
+// burst of 6, then one a second), so past the burst a rejected SYN gets no
+// answer at all and its connect times out. A refusal proves the SYNs reach
+// something that says no; a silent DROP never refuses.
+func (s *addrStats) rejectsLookLikeTimeouts() bool {
+	return s.counts[v1alpha1.TCPRefused] > 0 && s.counts[v1alpha1.TCPTimeout] > 0
+}
+
+// rejectedLike counts the refusals plus, when they are rate-limited REJECTs
+// (rejectsLookLikeTimeouts), the timeouts next to them.
+func (s *addrStats) rejectedLike() int {
+	if s.rejectsLookLikeTimeouts() {
+		return s.refusedLike() + s.counts[v1alpha1.TCPTimeout]
+	}
+	return s.refusedLike()
+}
+
 // dominantFailure is the outcome most failed attempts had, refused winning ties
 // because an active rejection is the stronger signal.
 func (s *addrStats) dominantFailure() v1alpha1.TCPOutcome {
-	best, bestN := v1alpha1.TCPRefused, s.refusedLike()
+	best, bestN := v1alpha1.TCPRefused, s.rejectedLike()
 	for _, o := range []v1alpha1.TCPOutcome{v1alpha1.TCPTimeout, v1alpha1.TCPUnreachable, v1alpha1.TCPError} {
+		if o == v1alpha1.TCPTimeout && s.rejectsLookLikeTimeouts() {
+			continue // counted as rejections above
+		}
 		if s.counts[o] > bestN {
 			best, bestN = o, s.counts[o]
 		}

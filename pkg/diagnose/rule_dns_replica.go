@@ -1,6 +1,10 @@
 package diagnose
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+)
 
 // ruleDNSReplica compares DNS replicas queried directly (role "endpoint"): one
 // that fails, or says NXDOMAIN for a name another replica answers, while some
@@ -19,21 +23,33 @@ func ruleDNSReplica(d *diagnosis) {
 			}
 		}
 		answeredBySomeone := answeredNames(replicas)
+		decidedBySomeone := decidedQueries(replicas)
 		var good, bad []*dnsServer
-		wrong := map[*dnsServer]int{}
+		wrong, lost := map[*dnsServer]int{}, map[*dnsServer]int{}
 		for _, s := range replicas {
 			if d.isClaimed(dnsClaimKey(res, s.addr)) {
 				continue
 			}
 			for _, q := range s.queries {
-				if classifyQuery(q) == queryNXDomain && answeredBySomeone[q.QName+"/"+q.Type] {
-					wrong[s]++
+				switch classifyQuery(q) {
+				case queryNXDomain:
+					if answeredBySomeone[q.QName+"/"+q.Type] {
+						wrong[s]++
+					}
+				case queryFailed:
+					// Only a failure another replica did not share counts against
+					// this one: every replica SERVFAILing a name outside the
+					// cluster (an unreachable upstream, an air-gapped cluster) is
+					// not a broken replica.
+					if decidedBySomeone[queryKey(q)] {
+						lost[s]++
+					}
 				}
 			}
 			switch {
-			case s.all.failed == 0 && wrong[s] == 0 && s.all.answered > 0:
+			case lost[s] == 0 && wrong[s] == 0 && s.all.answered > 0:
 				good = append(good, s)
-			case s.all.failed+wrong[s] > 0:
+			case lost[s]+wrong[s] > 0:
 				bad = append(bad, s)
 			}
 		}
@@ -44,7 +60,7 @@ func ruleDNSReplica(d *diagnosis) {
 			f := newFinding(IDDNSReplicaFailing)
 			f.Target = dnsTargetLabel(d.ix, res)
 			f.Summary = fmt.Sprintf("%s: DNS replica %s fails %d of %d queries while %s answers", f.Target,
-				s.describe(d.ix), s.all.failed+wrong[s], s.all.total, good[0].addr)
+				s.describe(d.ix), lost[s]+wrong[s], s.all.total, good[0].addr)
 			f.Hop = "DNS replica " + s.describe(d.ix)
 			f.Evidence = []string{"replica " + s.describe(d.ix) + ": " + s.all.String()}
 			if wrong[s] > 0 {
@@ -62,6 +78,22 @@ func ruleDNSReplica(d *diagnosis) {
 		}
 	}
 }
+
+// decidedQueries are the "qname/type/transport" queries some server answered
+// with NOERROR or NXDOMAIN: a definite answer a working replica gives.
+func decidedQueries(servers []*dnsServer) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range servers {
+		for _, q := range s.queries {
+			if classifyQuery(q) != queryFailed {
+				out[queryKey(q)] = true
+			}
+		}
+	}
+	return out
+}
+
+func queryKey(q v1alpha1.DNSQuery) string { return q.QName + "/" + q.Type + "/" + q.Transport }
 
 // answeredNames are the "qname/type" pairs some server answered with NOERROR.
 func answeredNames(servers []*dnsServer) map[string]bool {

@@ -50,6 +50,9 @@ func ruleEndpointDead(d *diagnosis) {
 			if note := rejectNote(d.ix, s); note != "" {
 				f.Evidence = append(f.Evidence, note)
 			}
+			if id == IDEndpointRefused && s.rejectsLookLikeTimeouts() {
+				f.Evidence = append(f.Evidence, rateLimitNote)
+			}
 			if !e.ep.Ready {
 				f.Severity = v1alpha1.SeverityWarning
 				f.Evidence = append(f.Evidence, "the endpoint is not ready, so the Service does not send it traffic")

@@ -40,8 +40,11 @@ func (d *diagnosis) reportIntermittent(tv *targetView, flaky []*addrStats) {
 	var flakyEndpoints []*addrStats
 	head := flaky[0]
 	for _, s := range flaky {
-		refused += s.refusedLike()
-		lost += s.counts[v1alpha1.TCPTimeout] + s.counts[v1alpha1.TCPUnreachable]
+		refused += s.rejectedLike()
+		lost += s.counts[v1alpha1.TCPUnreachable]
+		if !s.rejectsLookLikeTimeouts() {
+			lost += s.counts[v1alpha1.TCPTimeout]
+		}
 		if s.endpoint != nil {
 			if len(flakyEndpoints) == 0 || failShare(s) > failShare(head) {
 				head = s
@@ -74,9 +77,14 @@ func (d *diagnosis) reportIntermittent(tv *targetView, flaky []*addrStats) {
 		f.Hop = addrHop(head)
 	}
 
+	rateLimited := false
 	for _, s := range flaky {
 		f.Evidence = append(f.Evidence, rateLine(s))
 		f.CheckIDs = appendUnique(f.CheckIDs, s.checkIDs()...)
+		rateLimited = rateLimited || s.rejectsLookLikeTimeouts()
+	}
+	if rateLimited && f.ID == IDTCPIntermittentRefused {
+		f.Evidence = append(f.Evidence, rateLimitNote)
 	}
 	if tv != nil {
 		for _, e := range tv.probedEndpoints() {

@@ -36,6 +36,9 @@ func ruleTCPTarget(d *diagnosis) {
 		if note := rejectNote(d.ix, s); note != "" {
 			f.Evidence = append(f.Evidence, note)
 		}
+		if id == IDTCPRefused && s.rejectsLookLikeTimeouts() {
+			f.Evidence = append(f.Evidence, rateLimitNote)
+		}
 		if healthy := directlyHealthyEndpoints(s); len(healthy) > 0 {
 			f.Hop = fmt.Sprintf("%s: the Service path (kube-proxy rules on node %s), not the backends",
 				addrHop(s), firstNonEmpty(d.ix.r.Source.Node, "of the source"))

@@ -59,8 +59,15 @@ func Explain(err error) error {
 	case apierrors.IsForbidden(err):
 		if m := forbiddenRE.FindStringSubmatch(msg); m != nil {
 			user, verb, resource, group, ns := m[1], m[2], m[3], m[4], m[5]
+			// can-i reads "pods/ephemeralcontainers" as the pod named
+			// ephemeralcontainers: a subresource goes in its own flag.
+			base, sub, isSub := strings.Cut(resource, "/")
 			if group != "" {
-				resource = resource + "." + group
+				resource, base = resource+"."+group, base+"."+group
+			}
+			canI := base
+			if isSub {
+				canI += " --subresource=" + sub
 			}
 			where := "cluster-wide"
 			if ns != "" {
@@ -68,7 +75,7 @@ func Explain(err error) error {
 			}
 			return fmt.Errorf("permission denied: %s may not %s %s %s; ask for a Role that grants %q on %q "+
 				"(check with `kubectl auth can-i %s %s%s`). kubectl netcheck needs: %s",
-				user, verb, resource, where, verb, resource, verb, resource, nsFlag(ns), RequiredRBAC)
+				user, verb, resource, where, verb, resource, verb, canI, nsFlag(ns), RequiredRBAC)
 		}
 		return fmt.Errorf("permission denied: %s. kubectl netcheck needs: %s", msg, RequiredRBAC)
 	case apierrors.IsNotFound(err) && hasOp && op.Subresource() == "ephemeralcontainers" && notFoundIsRoute(status):

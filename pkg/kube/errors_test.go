@@ -31,7 +31,7 @@ func TestExplain(t *testing.T) {
 			err: &patchOp{apierrors.NewForbidden(pods, "client", errors.New(
 				`User "alice" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "default"`))},
 			want: []string{`permission denied: alice may not patch pods/ephemeralcontainers in namespace default`,
-				"kubectl auth can-i patch pods/ephemeralcontainers -n default"},
+				"kubectl auth can-i patch pods --subresource=ephemeralcontainers -n default"},
 		},
 		{
 			name: "rbac on a grouped resource, cluster-wide",

@@ -1,0 +1,90 @@
+//go:build e2e
+
+package netcheck
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/cluster/lab"
+	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/framework"
+)
+
+// BenchmarkTimeToVerdict times the real binary from start to exit for
+// `kubectl netcheck client --to svc/web` (2 endpoints, one per node: 3 TCP
+// checks of 20 connects, 2 ICMP sweeps, DNS, netinfo):
+//
+//   - fresh-agent: each iteration on a new client pod, so it pays for adding
+//     the ephemeral container and waiting for it to run (the pod is created
+//     and made Ready outside the timer);
+//   - reused-agent: the same pod every time, the agent already running.
+//
+// Besides ns/op it reports the median in ms (median-ms), steadier than the
+// mean on a shared machine. Iterations are slow, so fix their number:
+//
+//	make build && go test -tags e2e -run '^$' -bench TimeToVerdict -benchtime 10x ./e2e/netcheck/
+func BenchmarkTimeToVerdict(b *testing.B) {
+	c := framework.Get(b)
+	ns := c.Namespace(b, "bench", nil)
+	createReady(b, c, ns, backend("web-1", "web", lab.Node1.Name), backend("web-2", "web", lab.Node2.Name))
+	waitResolvable(b, c, ns, c.CreateService(b, ns, framework.EchoService("web", "web")))
+	clients := 0
+	newClient := func(b *testing.B) string {
+		clients++
+		name := fmt.Sprintf("client-%d", clients)
+		createReady(b, c, ns, framework.EchoPod(name, lab.Node1.Name, "-idle"))
+		return name
+	}
+	// Not c.Netcheck: it logs every run's whole output into the benchmark's log.
+	run := func(b *testing.B, client string) time.Duration {
+		cmd := netcheckCmd(c, "-n", ns, client, "--to", "svc/web", "-o", "json")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		start := time.Now()
+		err := cmd.Run()
+		took := time.Since(start)
+		if err != nil {
+			b.Fatalf("netcheck on a healthy path: %v\n%s", err, stderr.String())
+		}
+		return took
+	}
+
+	b.Run("fresh-agent", func(b *testing.B) {
+		var took []time.Duration
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			client := newClient(b)
+			b.StartTimer()
+			took = append(took, run(b, client))
+		}
+		reportMedian(b, took)
+	})
+	b.Run("reused-agent", func(b *testing.B) {
+		b.StopTimer()
+		client := newClient(b)
+		run(b, client) // adds the agent the timed runs reuse
+		b.StartTimer()
+		var took []time.Duration
+		for i := 0; i < b.N; i++ {
+			took = append(took, run(b, client))
+		}
+		reportMedian(b, took)
+	})
+}
+
+func reportMedian(b *testing.B, took []time.Duration) {
+	if len(took) == 0 {
+		return
+	}
+	s := slices.Clone(took)
+	slices.Sort(s)
+	median := s[len(s)/2]
+	if len(s)%2 == 0 {
+		median = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	b.ReportMetric(float64(median.Microseconds())/1000, "median-ms")
+	b.Logf("%d runs: median %s, min %s, max %s", len(s), median.Round(time.Millisecond), s[0].Round(time.Millisecond), s[len(s)-1].Round(time.Millisecond))
+}
