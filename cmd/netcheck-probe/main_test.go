@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/internal/netnstest"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/builtin"
 )
 
 var (
@@ -116,7 +118,7 @@ func TestRunEveryCheckInNetns(t *testing.T) {
 	if len(evs) < 2 || evs[0].Type != v1alpha1.EventHello || evs[len(evs)-1].Type != v1alpha1.EventDone {
 		t.Fatalf("want hello first and done last, got %d events: %s", len(evs), out)
 	}
-	if h := evs[0].Hello; h == nil || len(h.Checks) != 4 || h.PID == 0 {
+	if h := evs[0].Hello; h == nil || !slices.Equal(h.Checks, builtin.Registry().Names()) || h.PID == 0 {
 		t.Errorf("hello %+v", evs[0].Hello)
 	}
 	results := map[string]*v1alpha1.CheckResult{}
