@@ -30,7 +30,7 @@ e2e: build ## the e2e suite against the local cluster (brings it up if needed; t
 	$(CLUSTER) up
 	$(GO) test -count=1 -tags e2e -timeout 40m ./e2e/...
 
-test: lint test-unit e2e ## everything CI runs
+test: lint test-unit e2e test-release ## everything CI runs
 
 cluster-up: ## bring up the two-node local cluster (idempotent)
 	$(CLUSTER) up
