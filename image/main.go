@@ -21,10 +21,6 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/version"
 )
 
-// localRegistry is where images for the local e2e cluster live; pods pull them
-// with imagePullPolicy: Never, so the name never reaches a registry.
-const localRegistry = "localhost/netcheck"
-
 func main() {
 	ver := flag.String("version", version.Version, "version stamped into the probe and used for the tag")
 	out := flag.String("o", "dist/netcheck-probe-image.tar", "output docker-archive path")
@@ -58,7 +54,7 @@ func build(ver, pkg, out string) ([]string, error) {
 		return nil, fmt.Errorf("go build %s: %w", pkg, err)
 	}
 
-	refs := imageRefs(ver)
+	refs := version.ImageRefs(ver)
 	img := imagetar.Image{
 		RepoTags:   refs,
 		Entrypoint: []string{"/netcheck-probe"},
@@ -68,18 +64,4 @@ func build(ver, pkg, out string) ([]string, error) {
 		return nil, fmt.Errorf("write %s: %w", out, err)
 	}
 	return refs, nil
-}
-
-// imageRefs names the image: the local-cluster reference first, then the
-// reference a plugin of this version defaults to, when that differs.
-func imageRefs(ver string) []string {
-	saved := version.Version
-	version.Version = ver
-	defer func() { version.Version = saved }()
-
-	refs := []string{localRegistry + "/" + version.ProbeImageName + ":" + version.Tag()}
-	if def := version.ProbeImage(""); def != refs[0] {
-		refs = append(refs, def)
-	}
-	return refs
 }

@@ -15,11 +15,11 @@ func TestImageRefs(t *testing.T) {
 		"v1.2.3": {"localhost/netcheck/netcheck-probe:1.2.3", version.DefaultRegistry + "/netcheck-probe:1.2.3"},
 	}
 	for ver, want := range cases {
-		if got := imageRefs(ver); !reflect.DeepEqual(got, want) {
-			t.Errorf("imageRefs(%q) = %v, want %v", ver, got, want)
+		if got := version.ImageRefs(ver); !reflect.DeepEqual(got, want) {
+			t.Errorf("ImageRefs(%q) = %v, want %v", ver, got, want)
 		}
 	}
 	if version.Version != "dev" {
-		t.Errorf("imageRefs leaked version %q into the package", version.Version)
+		t.Errorf("ImageRefs leaked version %q into the package", version.Version)
 	}
 }

@@ -19,10 +19,6 @@ import (
 // probeBuild is the build id of the probe in .goreleaser.yaml.
 const probeBuild = "probe"
 
-// localRegistry is the e2e cluster's registry name (as in image/), so the same
-// tarball also imports there under the name the dev plugin looks for.
-const localRegistry = "localhost/netcheck"
-
 type release struct {
 	version string
 	probes  []binary
@@ -74,19 +70,6 @@ func loadRelease(distDir string) (release, error) {
 	return rel, nil
 }
 
-// imageRefs are the names the image is imported under: the local cluster's and
-// the one a plugin of this version pulls by default.
-func imageRefs(ver string) []string {
-	saved := version.Version
-	version.Version = ver
-	defer func() { version.Version = saved }()
-	refs := []string{localRegistry + "/" + version.ProbeImageName + ":" + version.Tag()}
-	if def := version.ProbeImage(""); def != refs[0] {
-		refs = append(refs, def)
-	}
-	return refs
-}
-
 // writeImage builds one image per probe, an index over them, and writes the
 // layout tarball atomically, then its sha256 beside it.
 func writeImage(out, ver string, probes []binary) (err error) {
@@ -114,7 +97,7 @@ func writeImage(out, ver string, probes []binary) (err error) {
 		}
 	}()
 	h := sha256.New()
-	if err := l.writeTar(io.MultiWriter(tmp, h), top, imageRefs(ver)); err != nil {
+	if err := l.writeTar(io.MultiWriter(tmp, h), top, version.ImageRefs(ver)); err != nil {
 		return errors.Join(err, tmp.Close())
 	}
 	if err := tmp.Close(); err != nil {
