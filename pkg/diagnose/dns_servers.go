@@ -123,6 +123,39 @@ func (s *dnsServer) transportSplit() string {
 	return ""
 }
 
+// failedDecided counts s's failed queries that some server definitively answered
+// (see decidedQueries), and how many of s's queries were decided at all. Only such
+// failures say something about s: a failure every server shares — a name outside
+// the cluster when CoreDNS has no upstream, as on an air-gapped cluster — does not.
+func (s *dnsServer) failedDecided(decided map[string]bool) (failed, decidable int) {
+	for _, q := range s.queries {
+		if !decided[queryKey(q)] {
+			continue
+		}
+		decidable++
+		if classifyQuery(q) == queryFailed {
+			failed++
+		}
+	}
+	return failed, decidable
+}
+
+// decidedQueries are the "qname/type/transport" queries some server answered
+// with NOERROR or NXDOMAIN: a definite answer a working server gives.
+func decidedQueries(servers []*dnsServer) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range servers {
+		for _, q := range s.queries {
+			if classifyQuery(q) != queryFailed {
+				out[queryKey(q)] = true
+			}
+		}
+	}
+	return out
+}
+
+func queryKey(q v1alpha1.DNSQuery) string { return q.QName + "/" + q.Type + "/" + q.Transport }
+
 // dnsServers groups a DNS result's queries by server, in first-seen order.
 func dnsServers(res *v1alpha1.DNSResult) []*dnsServer {
 	var out []*dnsServer

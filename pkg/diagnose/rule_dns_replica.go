@@ -2,8 +2,6 @@ package diagnose
 
 import (
 	"fmt"
-
-	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 )
 
 // ruleDNSReplica compares DNS replicas queried directly (role "endpoint"): one
@@ -31,21 +29,11 @@ func ruleDNSReplica(d *diagnosis) {
 				continue
 			}
 			for _, q := range s.queries {
-				switch classifyQuery(q) {
-				case queryNXDomain:
-					if answeredBySomeone[q.QName+"/"+q.Type] {
-						wrong[s]++
-					}
-				case queryFailed:
-					// Only a failure another replica did not share counts against
-					// this one: every replica SERVFAILing a name outside the
-					// cluster (an unreachable upstream, an air-gapped cluster) is
-					// not a broken replica.
-					if decidedBySomeone[queryKey(q)] {
-						lost[s]++
-					}
+				if classifyQuery(q) == queryNXDomain && answeredBySomeone[q.QName+"/"+q.Type] {
+					wrong[s]++
 				}
 			}
+			lost[s], _ = s.failedDecided(decidedBySomeone)
 			switch {
 			case lost[s] == 0 && wrong[s] == 0 && s.all.answered > 0:
 				good = append(good, s)
@@ -78,22 +66,6 @@ func ruleDNSReplica(d *diagnosis) {
 		}
 	}
 }
-
-// decidedQueries are the "qname/type/transport" queries some server answered
-// with NOERROR or NXDOMAIN: a definite answer a working replica gives.
-func decidedQueries(servers []*dnsServer) map[string]bool {
-	out := map[string]bool{}
-	for _, s := range servers {
-		for _, q := range s.queries {
-			if classifyQuery(q) != queryFailed {
-				out[queryKey(q)] = true
-			}
-		}
-	}
-	return out
-}
-
-func queryKey(q v1alpha1.DNSQuery) string { return q.QName + "/" + q.Type + "/" + q.Transport }
 
 // answeredNames are the "qname/type" pairs some server answered with NOERROR.
 func answeredNames(servers []*dnsServer) map[string]bool {

@@ -14,7 +14,7 @@ func ruleDNSServers(d *diagnosis) {
 		rc := res.DNS.ResolvConf
 		servers := dnsServers(res.DNS)
 		var configured, replicas []*dnsServer
-		allFail, replicasOK := len(servers) > 0, true
+		allFail := len(servers) > 0
 		for _, s := range servers {
 			if d.isClaimed(dnsClaimKey(res, s.addr)) {
 				allFail = false // a transport split: the server answers on the other transport
@@ -25,9 +25,11 @@ func ruleDNSServers(d *diagnosis) {
 				configured = append(configured, s)
 			} else {
 				replicas = append(replicas, s)
-				replicasOK = replicasOK && s.all.failed == 0
 			}
 		}
+		// Judge the Service IP only on queries a replica answered: with no upstream,
+		// every server fails the search list's last, non-cluster name alike.
+		decided := decidedQueries(replicas)
 		switch {
 		case allFail:
 			f := newFinding(IDDNSAllServersFailing)
@@ -44,7 +46,7 @@ func ruleDNSServers(d *diagnosis) {
 			for _, s := range servers {
 				d.claim(dnsClaimKey(res, s.addr), i)
 			}
-		case len(configured) > 0 && len(replicas) > 0 && replicasOK && allFailed(configured):
+		case len(configured) > 0 && len(replicas) > 0 && allAnswer(replicas, decided) && allFailed(configured, decided):
 			f := newFinding(IDDNSServiceIPFailing)
 			f.Target = dnsTargetLabel(d.ix, res)
 			f.Summary = fmt.Sprintf("%s: nameserver %s fails while all %s answer directly", f.Target,
@@ -66,9 +68,20 @@ func ruleDNSServers(d *diagnosis) {
 	}
 }
 
-func allFailed(servers []*dnsServer) bool {
+// allAnswer: every server answers every query some server decided.
+func allAnswer(servers []*dnsServer, decided map[string]bool) bool {
 	for _, s := range servers {
-		if s.all.failed != s.all.total {
+		if failed, decidable := s.failedDecided(decided); failed > 0 || decidable == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// allFailed: every server fails every query some other server decided.
+func allFailed(servers []*dnsServer, decided map[string]bool) bool {
+	for _, s := range servers {
+		if failed, decidable := s.failedDecided(decided); decidable == 0 || failed != decidable {
 			return false
 		}
 	}

@@ -93,6 +93,18 @@ func TestRuleDNSServers(t *testing.T) {
 			summary:  []string{"nameserver 10.96.0.10 fails while all 2 DNS replicas answer directly"},
 			evidence: []string{"resolv.conf nameserver kube-dns at 10.96.0.10: 2 of 2 failed (2 timeout)", "2/2 answered"}}},
 	}, {
+		// CoreDNS without an upstream (this lab, air-gapped clusters) SERVFAILs the
+		// search list's last name "web." on every server; that shared failure must
+		// not hide a Service IP that fails every name the replicas do answer.
+		name: "the Service IP fails while replicas answer, and every server fails a non-cluster name",
+		res: fx.DNS("dns-1", svcName, "", []string{svcName, "web"}, perTransport(func(tr string) []v1alpha1.DNSQuery {
+			return []v1alpha1.DNSQuery{kubeDNS(tr, svcName, ""), kubeDNS(tr, "web", ""),
+				replica(1, tr, svcName, "NOERROR"), replica(1, tr, "web", "SERVFAIL"),
+				replica(2, tr, svcName, "NOERROR"), replica(2, tr, "web", "SERVFAIL")}
+		})...),
+		want: []want{{id: IDDNSServiceIPFailing, hop: "DNS Service IP 10.96.0.10 (kube-proxy rules on node k8slab-node1)",
+			summary: []string{"nameserver 10.96.0.10 fails while all 2 DNS replicas answer directly"}}},
+	}, {
 		name: "all answer: nothing to say",
 		res: fx.DNS("dns-1", svcName, svcName, []string{svcName}, kubeDNS("udp", svcName, "NOERROR"),
 			replica(1, "udp", svcName, "NOERROR"), replica(2, "udp", svcName, "NOERROR")),
