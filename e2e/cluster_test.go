@@ -11,7 +11,6 @@ import (
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/cluster/lab"
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/framework"
-	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 	"github.com/vishvananda/netlink"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -274,19 +273,9 @@ func echoPodPerNode(t *testing.T, c *framework.Cluster, ns, app string) []*corev
 // linkIn reads a link (with counters) from a node's network namespace.
 func linkIn(t *testing.T, n lab.Node, name string) netlink.Link {
 	t.Helper()
-	ns, err := netns.Open(n.NetnsPath())
+	link, err := framework.LinkByName(n.NetnsPath(), name)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
-	h, err := ns.NetlinkHandle()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	link, err := h.LinkByName(name)
-	if err != nil {
-		t.Fatalf("%s: %s: %v", n.Name, name, err)
+		t.Fatalf("%s: %v", n.Name, err)
 	}
 	return link
 }

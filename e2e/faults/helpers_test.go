@@ -15,7 +15,6 @@ import (
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/cluster/lab"
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/framework"
-	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 	"github.com/vishvananda/netlink"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -89,17 +88,7 @@ func sameNetns(t *testing.T, a, b string) bool {
 
 func withLink(t *testing.T, netnsPath, name string, fn func(netlink.Link)) bool {
 	t.Helper()
-	ns, err := netns.Open(netnsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
-	h, err := ns.NetlinkHandle()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	link, err := h.LinkByName(name)
+	link, err := framework.LinkByName(netnsPath, name)
 	if err != nil {
 		return false
 	}

@@ -8,8 +8,30 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 )
+
+// LinkByName reads a link, with its counters, from a network namespace (a
+// node's lab.Node.NetnsPath() or a pod's PodNetnsPath).
+func LinkByName(netnsPath, name string) (netlink.Link, error) {
+	ns, err := netns.Open(netnsPath)
+	if err != nil {
+		return nil, err
+	}
+	defer ns.Close()
+	h, err := ns.NetlinkHandle()
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	link, err := h.LinkByName(name)
+	if err != nil {
+		return nil, fmt.Errorf("link %s in %s: %w", name, netnsPath, err)
+	}
+	return link, nil
+}
 
 // DialFrom opens a connection from inside a network namespace (a node's
 // lab.Node.NetnsPath(), or a pod's PodNetnsPath); "" dials from the test's own
