@@ -32,6 +32,11 @@ type NSScanSpec struct {
 	// /var/run/netns, /var/run/docker/netns). nsfs mounts elsewhere are still
 	// found through the node's mountinfo.
 	NetNSDirs []string `json:"netnsDirs,omitempty"`
+	// Pods are the live pods scheduled on the node, from the API server. When
+	// set, they decide ownership instead of the CRI: a namespace belongs to the
+	// pod whose UID its processes' cgroups name (kubepods…pod<uid>), or whose IP
+	// it holds. This keeps gRPC (and 8 MB) out of the probe.
+	Pods []NodePod `json:"pods,omitempty"`
 	// CRISocket is the container runtime socket ("/run/containerd/containerd.sock"
 	// or "unix:///..."), used as given, not under HostRoot. "" tries containerd,
 	// CRI-O and k3s at their default paths under HostRoot.
@@ -67,6 +72,16 @@ type NSScanResult struct {
 	// Errors are namespaces or sources that could not be read (vanished while
 	// scanning, permission denied); the rest of the scan is still valid.
 	Errors []string `json:"errors,omitempty"`
+}
+
+// NodePod is one pod the API server places on the node.
+type NodePod struct {
+	Namespace string   `json:"namespace"`
+	Name      string   `json:"name"`
+	UID       string   `json:"uid"`
+	IPs       []string `json:"ips,omitempty"`
+	// HostNetwork pods share the node's namespace and own none.
+	HostNetwork bool `json:"hostNetwork,omitempty"`
 }
 
 // NetNamespace is one network namespace on the node.

@@ -6,8 +6,12 @@ type ProbeRequest struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
 	// Parallelism bounds how many checks run at once; 0 means the probe's default.
-	Parallelism int         `json:"parallelism,omitempty"`
-	Checks      []CheckSpec `json:"checks"`
+	Parallelism int `json:"parallelism,omitempty"`
+	// Netns, when set, runs the pod-view checks (tcp, icmp, dns, netinfo) inside
+	// that network namespace instead of the probe's own: node mode checks "from
+	// the pod" this way. Node checks (nodeinfo, nsscan, trace) ignore it.
+	Netns  *NetnsRef   `json:"netns,omitempty"`
+	Checks []CheckSpec `json:"checks"`
 }
 
 // Check names. Each names one package under pkg/probes.
@@ -38,6 +42,8 @@ type CheckSpec struct {
 	Trace *TraceSpec `json:"trace,omitempty"`
 	// NSScan is set for CheckNSScan (see nodescan.go).
 	NSScan *NSScanSpec `json:"nsscan,omitempty"`
+	// NodeInfo is set for CheckNodeInfo (see nodeinfo.go).
+	NodeInfo *NodeInfoSpec `json:"nodeinfo,omitempty"`
 }
 
 // TCPSpec: connect to Address Count times, at most Concurrency at once.

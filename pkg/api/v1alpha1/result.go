@@ -41,6 +41,11 @@ type CheckResult struct {
 	Trace *TraceResult `json:"trace,omitempty"`
 	// NSScan is set for CheckNSScan (see nodescan.go).
 	NSScan *NSScanResult `json:"nsscan,omitempty"`
+	// NodeInfo is set for CheckNodeInfo (see nodeinfo.go).
+	NodeInfo *NodeInfoResult `json:"nodeinfo,omitempty"`
+	// Netns says which namespace the check ran in when the request named one
+	// (ProbeRequest.Netns), e.g. "pid 4242 net:[4026532301]"; the probe fills it.
+	Netns string `json:"netns,omitempty"`
 }
 
 // TCPOutcome classifies one connect attempt.
