@@ -21,7 +21,9 @@ func (p *patchOp) Subresource() string { return "ephemeralcontainers" }
 // nodePodOp is a rejected node pod create, as launch.NodePodError reports it.
 type nodePodOp struct{ err error }
 
-func (p *nodePodOp) Error() string       { return "create node pod ops/netcheck-node2-abcde: " + p.err.Error() }
+func (p *nodePodOp) Error() string {
+	return "create node pod ops/netcheck-node2-abcde: " + p.err.Error()
+}
 func (p *nodePodOp) Unwrap() error       { return p.err }
 func (p *nodePodOp) Namespace() string   { return "ops" }
 func (p *nodePodOp) Subresource() string { return "" }
