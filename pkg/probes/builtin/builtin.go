@@ -8,6 +8,7 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/dns"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/icmp"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netinfo"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/nodeinfo"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/tcp"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/trace"
 )
@@ -30,6 +31,9 @@ func RegistryIn(enter func(fn func() error) error) probes.Registry {
 		// the probe (8.5 MB -> 16 MB); node mode will give it sandbox ownership
 		// from the API and cgroups instead.
 		&trace.Check{},
+		// nodeinfo describes the node: it runs in the probe's own namespace,
+		// which in the hostNetwork node pod is the node's.
+		&nodeinfo.Check{},
 	} {
 		r[c.Name()] = c
 	}
