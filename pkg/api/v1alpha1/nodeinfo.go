@@ -207,8 +207,11 @@ type ConntrackStats struct {
 
 // NetnsRef names the network namespace a node agent enters to run the pod-view
 // checks (tcp, icmp, dns, netinfo) "from the pod" without an ephemeral
-// container. The probe resolves it in this order: Path, PID, ContainerID (a
-// process whose cgroup names the container), PodUID (a process of the pod).
+// container. The probe uses the first field set, in this order: Path, PID,
+// ContainerID (a process whose cgroup names the container), PodUID (a process
+// whose cgroup names the pod, either cgroup driver). A dns check without
+// resolvConf reads the pod's own, ProcRoot/<PID>/root/etc/resolv.conf of a
+// process of the pod that has one (the pause process has none).
 type NetnsRef struct {
 	Path string `json:"path,omitempty"`
 	PID  int    `json:"pid,omitempty"`
@@ -217,4 +220,7 @@ type NetnsRef struct {
 	PodUID      string `json:"podUID,omitempty"`
 	// Label names the namespace in results, e.g. "pod default/client".
 	Label string `json:"label,omitempty"`
+	// ProcRoot is the node's procfs the PID, cgroup and resolv.conf lookups
+	// use; "" means /proc (right with hostPID).
+	ProcRoot string `json:"procRoot,omitempty"`
 }
