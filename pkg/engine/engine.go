@@ -120,8 +120,11 @@ func Run(ctx context.Context, deps Deps, cfg Config) (*v1alpha1.Report, error) {
 	report, err := r.do(ctx)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			if r.nodePods {
+			switch {
+			case r.nodePods:
 				return nil, fmt.Errorf("interrupted (%w); the node pods were deleted", ctx.Err())
+			case r.cfg.mode() == ModeNode || r.cfg.Source.Kind == target.SourceNode:
+				return nil, fmt.Errorf("interrupted (%w)", ctx.Err())
 			}
 			return nil, fmt.Errorf("interrupted (%w); an agent already started stays in its pod and exits by itself after %s idle",
 				ctx.Err(), launch.DefaultIdleTimeout)
