@@ -14,8 +14,9 @@ import (
 )
 
 // Issue #4: Ctrl-C at any moment of a node-mode run leaves no node pod behind
-// and exits 3: before the node pods exist, while they start, and while the
-// checks run (the far captures and the source node's probes in flight).
+// and exits 3: as the node pods are being created (right after the first
+// progress line), once one runs, and while the checks run (the far captures
+// and the source node's probes in flight).
 func TestNodeModeInterrupted(t *testing.T) {
 	c := framework.Get(t)
 	ns := c.Namespace(t, "nodeint", nil)
@@ -27,7 +28,7 @@ func TestNodeModeInterrupted(t *testing.T) {
 		when func(stderr string) bool
 	}{
 		{"right after the first progress line", func(s string) bool { return len(nonEmptyLines(s)) >= 1 }},
-		{"while the node pods start", func(s string) bool { return strings.Contains(s, "creating node pod ") }},
+		{"once a node pod runs", func(s string) bool { return strings.Contains(s, " runs on node ") }},
 		{"during the checks", func(s string) bool { return strings.Contains(s, "running ") && strings.Contains(s, "checks from node") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
