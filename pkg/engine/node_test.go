@@ -502,8 +502,6 @@ func TestConfigValidateModes(t *testing.T) {
 	}
 }
 
-
-
 func targetSource(raw string) target.Source {
 	s, err := target.ParseSource(raw)
 	if err != nil {
