@@ -159,7 +159,12 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 	}
 	if reason, ok := r.fallbackReason(resolved, err); ok {
 		r.deps.Progress.Infof("falling back to node mode: %s", reason)
-		return r.nodeMode(ctx, resolved, reason)
+		report, nodeErr := r.nodeMode(ctx, resolved, reason)
+		if nodeErr != nil && err != nil && ctx.Err() == nil {
+			// Both ways in failed: say both, each with its fix.
+			return nil, fmt.Errorf("%v; the fallback to node mode failed too: %v", kube.Explain(err), kube.Explain(nodeErr))
+		}
+		return report, nodeErr
 	}
 	if err != nil {
 		return nil, err

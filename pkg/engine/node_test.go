@@ -509,3 +509,24 @@ func targetSource(raw string) target.Source {
 	}
 	return s
 }
+
+func TestRunFallbackThatFailsTooSaysBoth(t *testing.T) {
+	ctx := context.Background()
+	client := fake.NewClientset(nodeCluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	client.PrependReactor("patch", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "client",
+			errors.New(`violates PodSecurity "restricted:latest": unrestricted capabilities (container "netcheck-dev-aaaaa" must not include "NET_ADMIN", "NET_RAW" in securityContext.capabilities.add)`))
+	})
+	client.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "netcheck-node1-aaaaa",
+			errors.New(`violates PodSecurity "restricted:latest": host namespaces (hostNetwork=true, hostPID=true)`))
+	})
+	_, err := Run(ctx, Deps{Client: client, Executor: &nodeProbe{}, NameSuffix: func() string { return "aaaaa" }},
+		config(t, "client", "pod/web-2:8080"))
+	for _, w := range []string{"rejected the agent", "NET_RAW", "the fallback to node mode failed too", "rejected the node pod",
+		"--node-namespace", "pod-security.kubernetes.io/enforce=privileged"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+}
