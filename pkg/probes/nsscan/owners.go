@@ -50,7 +50,7 @@ func ownByPods(nss []v1alpha1.NetNamespace, pods []v1alpha1.NodePod, uidOfNS map
 		}
 	}
 	holders := indexAddresses(nss) // once: pods x namespaces would be quadratic
-	for i := range pods { // in the request's order, so ties resolve the same way every run
+	for i := range pods {          // in the request's order, so ties resolve the same way every run
 		p := &pods[i]
 		if p.HostNetwork || owned[p.UID] || len(p.IPs) == 0 {
 			continue
