@@ -49,8 +49,10 @@ func ownByPods(nss []v1alpha1.NetNamespace, pods []v1alpha1.NodePod, uidOfNS map
 			unjudged[nss[i].Inode] = true
 		}
 	}
-	holders := indexAddresses(nss) // once: pods x namespaces would be quadratic
-	for i := range pods {          // in the request's order, so ties resolve the same way every run
+	// Addresses are indexed once (pods x namespaces would be quadratic); pods
+	// go in the request's order, so ties resolve the same way every run.
+	holders := indexAddresses(nss)
+	for i := range pods {
 		p := &pods[i]
 		if p.HostNetwork || owned[p.UID] || len(p.IPs) == 0 {
 			continue
