@@ -40,6 +40,8 @@ type Config struct {
 	Container       string
 	Image           string
 	ImagePullPolicy corev1.PullPolicy
+	// ImagePullSecrets must be listed by the source pod already (pod mode).
+	ImagePullSecrets []string
 	// Timeout bounds each wait: the agent start and each probe run.
 	Timeout time.Duration
 	Plan    plan.Options
@@ -183,10 +185,11 @@ func withDNS(o plan.Options, servers []v1alpha1.DNSServer) plan.Options {
 // agentSpec is the agent this run wants: this build's image, a fresh name.
 func (r *run) agentSpec() launch.AgentSpec {
 	return launch.AgentSpec{
-		Name:            launch.AgentName(imageTag(r.cfg.Image), r.deps.NameSuffix()),
-		Image:           r.cfg.Image,
-		ImagePullPolicy: r.cfg.ImagePullPolicy,
-		IdleTimeout:     launch.DefaultIdleTimeout,
+		Name:             launch.AgentName(imageTag(r.cfg.Image), r.deps.NameSuffix()),
+		Image:            r.cfg.Image,
+		ImagePullPolicy:  r.cfg.ImagePullPolicy,
+		IdleTimeout:      launch.DefaultIdleTimeout,
+		ImagePullSecrets: r.cfg.ImagePullSecrets,
 	}
 }
 

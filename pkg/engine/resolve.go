@@ -52,6 +52,10 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 		if err != nil {
 			return err
 		}
+		// Before anything is printed or patched, like every other source problem.
+		if err := launch.CheckPullSecrets(pod, r.cfg.ImagePullSecrets); err != nil {
+			return err
+		}
 		launchStarted = true
 		go func() {
 			agent, err := r.launcher().EnsureEphemeralAgent(launchCtx, pod, r.agentSpec(), container)
