@@ -47,6 +47,10 @@ type Config struct {
 	Plan    plan.Options
 	// Events, when set, gets every probe event line as it arrives (-o ndjson).
 	Events io.Writer
+	// NoFollowUps skips the second round inside pods that refused: for a path
+	// expected to be closed the refusals are the point, and the backend pods
+	// get no agent.
+	NoFollowUps bool
 }
 
 // Progress shows the run as it goes; *report.Progress implements it.
@@ -156,7 +160,9 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 	}
 	r.report.Results = append(r.report.Results, results...)
 
-	r.report.Results = append(r.report.Results, r.followUp(ctx)...)
+	if !r.cfg.NoFollowUps {
+		r.report.Results = append(r.report.Results, r.followUp(ctx)...)
+	}
 	sortResults(r.report.Results, r.order)
 	r.report.Findings = diagnose.Diagnose(r.report)
 	r.report.Verdict = diagnose.Decide(r.report)

@@ -63,7 +63,9 @@ func (o *Options) completeSuite(args []string) error {
 // them, prints the suite report and exits by the combined result.
 func (o *Options) runSuite(ctx context.Context) error {
 	var rules [][]preflight.Rule
-	for _, c := range o.suite.Checks {
+	for i, c := range o.suite.Checks {
+		// The report names the namespace each check ran in, given or not.
+		o.suite.Checks[i].Namespace = o.checkNamespace(c)
 		rules = append(rules, preflight.Rules(preflight.ForRun(o.checkNamespace(c), c.Source, c.Targets)))
 	}
 	if err := o.preflight(ctx, preflight.Merge(rules...)); err != nil {
@@ -97,6 +99,7 @@ func (o *Options) checkConfig(c suite.Check) engine.Config {
 		cfg.Plan.Count = c.Count
 	}
 	cfg.Events = nil
+	cfg.NoFollowUps = c.Expect == v1alpha1.ExpectBlocked
 	return cfg
 }
 

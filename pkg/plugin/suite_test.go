@@ -156,7 +156,8 @@ func TestSuiteCommand(t *testing.T) {
 			// Each check ran with its own source, namespace and count, and the command line's other settings.
 			if len(cfgs) != 2 || cfgs[0].Namespace != "default" || cfgs[0].Plan.Count != 7 ||
 				cfgs[1].Namespace != "shop" || cfgs[1].Plan.Count != 5 || cfgs[1].Source.Raw != "deploy/frontend" ||
-				cfgs[1].Targets[0].Raw != "svc/db:5432" || len(cfgs[1].ImagePullSecrets) != 1 || cfgs[1].Events != nil {
+				cfgs[1].Targets[0].Raw != "svc/db:5432" || len(cfgs[1].ImagePullSecrets) != 1 || cfgs[1].Events != nil ||
+				cfgs[0].NoFollowUps || !cfgs[1].NoFollowUps {
 				t.Errorf("engine configs: %+v", cfgs)
 			}
 		})
