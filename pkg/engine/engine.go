@@ -40,11 +40,17 @@ type Config struct {
 	Container       string
 	Image           string
 	ImagePullPolicy corev1.PullPolicy
+	// ImagePullSecrets must be listed by the source pod already (pod mode).
+	ImagePullSecrets []string
 	// Timeout bounds each wait: the agent start and each probe run.
 	Timeout time.Duration
 	Plan    plan.Options
 	// Events, when set, gets every probe event line as it arrives (-o ndjson).
 	Events io.Writer
+	// NoFollowUps skips the second round inside pods that refused: for a path
+	// expected to be closed the refusals are the point, and the backend pods
+	// get no agent.
+	NoFollowUps bool
 }
 
 // Progress shows the run as it goes; *report.Progress implements it.
@@ -154,7 +160,9 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 	}
 	r.report.Results = append(r.report.Results, results...)
 
-	r.report.Results = append(r.report.Results, r.followUp(ctx)...)
+	if !r.cfg.NoFollowUps {
+		r.report.Results = append(r.report.Results, r.followUp(ctx)...)
+	}
 	sortResults(r.report.Results, r.order)
 	r.report.Findings = diagnose.Diagnose(r.report)
 	r.report.Verdict = diagnose.Decide(r.report)
@@ -183,10 +191,11 @@ func withDNS(o plan.Options, servers []v1alpha1.DNSServer) plan.Options {
 // agentSpec is the agent this run wants: this build's image, a fresh name.
 func (r *run) agentSpec() launch.AgentSpec {
 	return launch.AgentSpec{
-		Name:            launch.AgentName(imageTag(r.cfg.Image), r.deps.NameSuffix()),
-		Image:           r.cfg.Image,
-		ImagePullPolicy: r.cfg.ImagePullPolicy,
-		IdleTimeout:     launch.DefaultIdleTimeout,
+		Name:             launch.AgentName(imageTag(r.cfg.Image), r.deps.NameSuffix()),
+		Image:            r.cfg.Image,
+		ImagePullPolicy:  r.cfg.ImagePullPolicy,
+		IdleTimeout:      launch.DefaultIdleTimeout,
+		ImagePullSecrets: r.cfg.ImagePullSecrets,
 	}
 }
 

@@ -40,6 +40,7 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 	defer cancelLaunch()
 	launchDone := make(chan launched, 1)
 	launchStarted := false
+	var pullErr error
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -51,6 +52,12 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 		container, err := resolve.TargetContainer(pod, r.cfg.Container)
 		if err != nil {
 			return err
+		}
+		// Nothing is launched for a pod that lacks the pull secrets. The error
+		// waits for the other lookups instead of cancelling them: a request
+		// cancelled mid-body makes client-go log a line of its own.
+		if pullErr = launch.CheckPullSecrets(pod, r.cfg.ImagePullSecrets); pullErr != nil {
+			return nil
 		}
 		launchStarted = true
 		go func() {
@@ -83,6 +90,9 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 			<-launchDone // never leave a goroutine patching pods behind
 		}
 		return resolved{}, err
+	}
+	if pullErr != nil {
+		return resolved{}, pullErr
 	}
 	r.deps.Progress.Resolved(report)
 

@@ -27,6 +27,9 @@ type AgentSpec struct {
 	Image           string
 	ImagePullPolicy corev1.PullPolicy
 	IdleTimeout     time.Duration
+	// ImagePullSecrets (--image-pull-secret) go into a node pod's spec; an
+	// ephemeral agent uses its pod's own, so the pod must list them (CheckPullSecrets).
+	ImagePullSecrets []string
 }
 
 // AgentCommand is the long-lived agent process the plugin later execs `run` next to.

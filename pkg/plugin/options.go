@@ -21,7 +21,9 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plan"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plugin/target"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/preflight"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/report"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/suite"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/version"
 )
 
@@ -38,11 +40,17 @@ type Options struct {
 	Timeout         time.Duration
 	Count           int
 	Output          string
+	// File is the -f suite file ("-" for stdin); see suite.go.
+	File             string
+	ImagePullSecrets []string
+	// Preflight checks RBAC with SelfSubjectAccessReviews before anything is created.
+	Preflight bool
 
 	// Set by Complete.
 	namespace string
 	source    target.Source
 	targets   []target.Spec
+	suite     *suite.Suite
 
 	// Collaborators; tests set them before Complete, which then leaves them alone.
 	Client     kubernetes.Interface
@@ -61,6 +69,7 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		Timeout:         launch.DefaultTimeout,
 		Count:           plan.DefaultCount,
 		Output:          "table",
+		Preflight:       true,
 		RunEngine:       engine.Run,
 	}
 }
@@ -76,11 +85,18 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on each wait: the probe starting, and each probe run")
 	f.IntVar(&o.Count, "count", o.Count, "TCP connects per address")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats(), "|"))
+	o.addShipFlags(cmd)
 	o.configFlags.AddFlags(f)
 }
 
 // Complete parses SOURCE and --to and connects to the cluster.
 func (o *Options) Complete(cmd *cobra.Command, args []string) error {
+	if o.File != "" {
+		if err := o.completeSuite(args); err != nil {
+			return err
+		}
+		return o.completeCluster()
+	}
 	if len(args) != 1 {
 		return fmt.Errorf("name one SOURCE pod: kubectl netcheck SOURCE --to TARGET (see --help)")
 	}
@@ -97,6 +113,11 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		}
 		o.targets = append(o.targets, spec)
 	}
+	return o.completeCluster()
+}
+
+// completeCluster resolves the image, the namespace and the API client.
+func (o *Options) completeCluster() error {
 	if o.Image == "" {
 		o.Image = version.ProbeImage(o.Registry)
 	}
@@ -120,11 +141,15 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 
 // Validate rejects flag combinations that cannot run.
 func (o *Options) Validate() error {
+	formats := report.Formats()
+	if o.suite != nil {
+		formats = report.SuiteFormats()
+	}
 	switch {
-	case len(o.targets) == 0:
+	case o.suite == nil && len(o.targets) == 0:
 		return fmt.Errorf("no targets: name at least one with --to (%s)", target.Usage)
-	case !slices.Contains(report.Formats(), o.Output):
-		return fmt.Errorf("unknown output format %q: use one of %s", o.Output, strings.Join(report.Formats(), ", "))
+	case !slices.Contains(formats, o.Output):
+		return fmt.Errorf("unknown output format %q%s: use one of %s", o.Output, suiteNote(o.suite), strings.Join(formats, ", "))
 	case o.Count < 1 || o.Count > 1000:
 		return fmt.Errorf("--count %d: want 1 to 1000", o.Count)
 	case o.Timeout <= 0:
@@ -137,7 +162,7 @@ func (o *Options) Validate() error {
 	default:
 		return fmt.Errorf("--image-pull-policy %q: want Always, IfNotPresent or Never", o.ImagePullPolicy)
 	}
-	return nil
+	return validatePullSecrets(o.ImagePullSecrets)
 }
 
 // Config is what the engine runs, derived from the completed options.
@@ -152,6 +177,7 @@ func (o *Options) Config() engine.Config {
 		Timeout:         o.Timeout,
 		Plan:            plan.Options{Count: o.Count},
 	}
+	cfg.ImagePullSecrets = o.ImagePullSecrets
 	if o.Output == "ndjson" {
 		cfg.Events = o.Out
 	}
@@ -161,6 +187,12 @@ func (o *Options) Config() engine.Config {
 // Run checks, prints the report, and returns the verdict as an exit error.
 func (o *Options) Run(ctx context.Context) error {
 	quietAfterCancel(ctx)
+	if o.suite != nil {
+		return o.runSuite(ctx)
+	}
+	if err := o.preflight(ctx, preflight.Rules(preflight.ForRun(o.namespace, o.source, o.targets))); err != nil {
+		return err
+	}
 	progress := report.NewProgress(o.ErrOut)
 	deps := engine.Deps{Client: o.Client, RestConfig: o.RestConfig, Executor: o.Executor, Progress: progress}
 	rep, err := o.RunEngine(ctx, deps, o.Config())

@@ -164,7 +164,7 @@ func TestRootCommandExitCodes(t *testing.T) {
 			s, _, errOut := streams()
 			o := NewOptions(s)
 			cmd := newCmdNetcheck(o)
-			o.Client = fake.NewClientset()
+			o.Client = authorizer(nil)
 			o.RunEngine = func(context.Context, engine.Deps, engine.Config) (*v1alpha1.Report, error) {
 				return tc.report, tc.engineErr
 			}
