@@ -35,6 +35,7 @@ func TestKubectlFindsThePlugin(t *testing.T) {
 	containsAll(t, "kubectl netcheck --help", help,
 		"kubectl netcheck SOURCE --to TARGET [--to TARGET...] | -f FILE",
 		"-f, --filename", "--image-pull-secret", "--preflight", "kind: CheckSuite", "expect: blocked",
+		"| node/NAME", "--mode string", "--deep", "--node-namespace", "--capture-out",
 		"Exit codes:", "3  could not run", "deploy/rbac.yaml", "--kubeconfig")
 
 	out, err := c.Kubectl(ctx, "netcheck", "version")
