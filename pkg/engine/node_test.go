@@ -27,6 +27,7 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/kube"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plan"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plugin/target"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/capture"
 )
@@ -529,4 +530,59 @@ func TestRunFallbackThatFailsTooSaysBoth(t *testing.T) {
 			t.Errorf("error %v lacks %q", err, w)
 		}
 	}
+}
+
+func TestMergeTraceNamesAFarSideThatMissedTheProbes(t *testing.T) {
+	hops := func(node string) []v1alpha1.TraceHop {
+		return []v1alpha1.TraceHop{{Node: node, Name: "cni0", Ifname: "cni0"}, {Node: node, Name: "flannel.1", Ifname: "flannel.1"}}
+	}
+	spec := func(node string, captureOnly bool) v1alpha1.CheckSpec {
+		s := v1alpha1.CheckSpec{ID: "trace:10.244.1.12:8080", Check: "trace", Trace: &v1alpha1.TraceSpec{
+			Destination: "10.244.1.12", Port: 8080, Count: 1, SourcePort: 61000, Hops: hops(node)}}
+		if captureOnly {
+			s.ID, s.Trace.CaptureOnlyMillis = s.ID+"@"+node, 5000
+		}
+		return s
+	}
+	now := time.Now()
+	sender := answer("node1", spec("node1", false))
+	sender.ID, sender.Started, sender.DurationMillis = "trace:10.244.1.12:8080", now, 1500
+	sender.Status, sender.Summary = v1alpha1.StatusFail, "0/1 answered; request last seen at node1/flannel.1, nothing came back"
+	far := answer("node2", spec("node2", true))
+	far.ID = "trace:10.244.1.12:8080@node2"
+	plan := planWithFar()
+
+	for _, tc := range []struct {
+		name       string
+		farEnd     time.Duration // after the sender's start
+		wantStatus v1alpha1.Status
+		wantHops   int
+		wantNote   string
+	}{
+		{"far side captured throughout", 5 * time.Second, v1alpha1.StatusFail, 4, ""},
+		{"far side stopped early", time.Second, v1alpha1.StatusError, 2, "its capture stopped 500ms before the probes were done"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := far
+			f.Started, f.DurationMillis = now.Add(tc.farEnd-5*time.Second), 5000
+			r := &run{report: &v1alpha1.Report{Source: v1alpha1.Source{Node: "node1"}}}
+			halves := &farHalves{results: map[string]v1alpha1.CheckResult{f.ID: f}, errs: map[string]error{}}
+			s := sender
+			tr := *s.Trace
+			s.Trace = &tr
+			got := r.mergeTrace(s, plan, halves)
+			if got.Status != tc.wantStatus || len(got.Trace.Hops) != tc.wantHops || !strings.Contains(got.Summary, tc.wantNote) {
+				t.Errorf("status %s, %d hops, summary %q; want %s, %d hops, %q", got.Status, len(got.Trace.Hops), got.Summary,
+					tc.wantStatus, tc.wantHops, tc.wantNote)
+			}
+			if got.Trace.PcapNG != nil {
+				t.Error("pcapng kept in the result")
+			}
+		})
+	}
+}
+
+func planWithFar() plan.TracePlan {
+	return plan.TracePlan{Address: "10.244.1.12:8080", Sender: v1alpha1.CheckSpec{ID: "trace:10.244.1.12:8080"},
+		Far: []plan.FarHalf{{Node: "node2", Spec: v1alpha1.CheckSpec{ID: "trace:10.244.1.12:8080@node2"}}}}
 }
