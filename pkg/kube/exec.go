@@ -6,8 +6,10 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/httpstream"
@@ -59,7 +61,9 @@ func (e *RemoteExecutor) Exec(ctx context.Context, req ExecRequest, stdout, stde
 		return fmt.Errorf("exec into %s/%s (%s): websocket: %w", req.Namespace, req.Pod, req.Container, err)
 	}
 	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
-		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+		// A container not running yet is the kubelet's answer, not a failed
+		// upgrade: SPDY would only get the same answer one round trip later.
+		return (httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)) && !ContainerNotStarted(err)
 	})
 	if err != nil {
 		return fmt.Errorf("exec into %s/%s (%s): %w", req.Namespace, req.Pod, req.Container, err)
@@ -68,4 +72,22 @@ func (e *RemoteExecutor) Exec(ctx context.Context, req ExecRequest, stdout, stde
 		return fmt.Errorf("exec into %s/%s (%s): %w", req.Namespace, req.Pod, req.Container, err)
 	}
 	return nil
+}
+
+// ContainerNotStarted reports an exec the kubelet refused because the
+// container does not run in the container runtime yet. The kubelet answers
+// `container not found ("NAME")` (the API server relays it as "unable to
+// upgrade connection: container not found ..."), the same for a container
+// that is still being created and for one that will never start: only the
+// pod status tells those apart.
+func ContainerNotStarted(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "container not found (")
+}
+
+// AgentGone reports an exec into an agent whose process has ended, typically
+// at its idle timeout between the plugin's look at the pod and its exec: the
+// exec ran nothing (ErrNoOutput), or the runtime refused it because the
+// container stopped (runc: "cannot exec in a stopped container").
+func AgentGone(err error) bool {
+	return errors.Is(err, ErrNoOutput) || (err != nil && strings.Contains(err.Error(), "cannot exec in a stopped container"))
 }
