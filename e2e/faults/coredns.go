@@ -53,12 +53,19 @@ func FreezeCoreDNS(t testing.TB, c *framework.Cluster, node lab.Node) *corev1.Po
 // FreezeCoreDNS the replica stays Ready: a silent black hole.
 func DropDNS(t testing.TB, c *framework.Cluster, node lab.Node) *corev1.Pod {
 	t.Helper()
+	return DropDNSOver(t, c, node, "udp", "tcp")
+}
+
+// DropDNSOver is DropDNS for the given transports only ("udp", "tcp"), as a
+// firewall or NetworkPolicy that admits DNS over one of them does.
+func DropDNSOver(t testing.TB, c *framework.Cluster, node lab.Node, protos ...string) *corev1.Pod {
+	t.Helper()
 	pod := CoreDNSPod(t, c, node)
 	path, err := framework.PodNetnsPath(pod)
 	if err != nil {
 		t.Fatalf("faults: %v", err)
 	}
-	for _, proto := range []string{"udp", "tcp"} {
+	for _, proto := range protos {
 		IPTablesRule(t, path, "filter", "INPUT", "-p", proto, "--dport", "53", "-j", "DROP")
 	}
 	return pod

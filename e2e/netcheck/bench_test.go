@@ -5,6 +5,7 @@ package netcheck
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -26,6 +27,11 @@ import (
 // mean on a shared machine. Iterations are slow, so fix their number:
 //
 //	make build && go test -tags e2e -run '^$' -bench TimeToVerdict -benchtime 10x ./e2e/netcheck/
+//
+// On a machine whose load drifts, compare two builds in one run: with
+// NETCHECK_BENCH_BASELINE=/path/to/other/kubectl-netcheck each fresh-agent
+// iteration also times that binary on its own fresh pod, in alternating order
+// outside the timer, and reports its median as baseline-median-ms.
 func BenchmarkTimeToVerdict(b *testing.B) {
 	c := framework.Get(b)
 	ns := c.Namespace(b, "bench", nil)
@@ -39,8 +45,9 @@ func BenchmarkTimeToVerdict(b *testing.B) {
 		return name
 	}
 	// Not c.Netcheck: it logs every run's whole output into the benchmark's log.
-	run := func(b *testing.B, client string) time.Duration {
+	runBinary := func(b *testing.B, binary, client string) time.Duration {
 		cmd := netcheckCmd(c, "-n", ns, client, "--to", "svc/web", "-o", "json")
+		cmd.Path, cmd.Args[0] = binary, binary
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		start := time.Now()
@@ -51,16 +58,27 @@ func BenchmarkTimeToVerdict(b *testing.B) {
 		}
 		return took
 	}
+	run := func(b *testing.B, client string) time.Duration { return runBinary(b, c.NetcheckPath, client) }
 
+	baseline := os.Getenv("NETCHECK_BENCH_BASELINE")
 	b.Run("fresh-agent", func(b *testing.B) {
-		var took []time.Duration
+		var took, base []time.Duration
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
 			client := newClient(b)
+			if baseline != "" && i%2 == 0 {
+				base = append(base, runBinary(b, baseline, newClient(b)))
+			}
 			b.StartTimer()
 			took = append(took, run(b, client))
+			if baseline != "" && i%2 == 1 {
+				b.StopTimer()
+				base = append(base, runBinary(b, baseline, newClient(b)))
+				b.StartTimer()
+			}
 		}
-		reportMedian(b, took)
+		reportMedian(b, took, "median-ms")
+		reportMedian(b, base, "baseline-median-ms")
 	})
 	b.Run("reused-agent", func(b *testing.B) {
 		b.StopTimer()
@@ -71,11 +89,11 @@ func BenchmarkTimeToVerdict(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			took = append(took, run(b, client))
 		}
-		reportMedian(b, took)
+		reportMedian(b, took, "median-ms")
 	})
 }
 
-func reportMedian(b *testing.B, took []time.Duration) {
+func reportMedian(b *testing.B, took []time.Duration, metric string) {
 	if len(took) == 0 {
 		return
 	}
@@ -85,6 +103,6 @@ func reportMedian(b *testing.B, took []time.Duration) {
 	if len(s)%2 == 0 {
 		median = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	b.ReportMetric(float64(median.Microseconds())/1000, "median-ms")
-	b.Logf("%d runs: median %s, min %s, max %s", len(s), median.Round(time.Millisecond), s[0].Round(time.Millisecond), s[len(s)-1].Round(time.Millisecond))
+	b.ReportMetric(float64(median.Microseconds())/1000, metric)
+	b.Logf("%s: %d runs: median %s, min %s, max %s", metric, len(s), median.Round(time.Millisecond), s[0].Round(time.Millisecond), s[len(s)-1].Round(time.Millisecond))
 }

@@ -114,9 +114,12 @@ var catalogue = []Entry{
 	{
 		ID: IDHostUnreachable, Title: "Host unreachable", Severity: v1alpha1.SeverityFault,
 		Description: "The kernel or a router answered host/network unreachable (no route, or ARP/NDP for the " +
-			"next hop failed): the address is not reachable at all from this vantage.",
-		Fix: "Check that the address is right and still in use (a deleted pod's IP), the routes on the source " +
-			"node and the overlay to the target node.",
+			"next hop failed): the address is not reachable at all from this vantage. A firewall that rejects " +
+			"with ICMP host-unreachable or host-prohibited (firewalld's default) reads the same; ICMP errors are " +
+			"rate-limited per client, so past a burst of 6 the connects time out instead and both show.",
+		Fix: "Check that the address is right and still in use (a deleted pod's IP), REJECT rules on the path " +
+			"(iptables-save | grep host- in the target pod and on the nodes), the routes on the source node and " +
+			"the overlay to the target node.",
 	},
 	{
 		ID: IDListeningOnLoopbackOnly, Title: "Server listens on loopback only", Severity: v1alpha1.SeverityFault,
@@ -219,10 +222,11 @@ var catalogue = []Entry{
 	{
 		ID: IDDNSNoNameserver, Title: "resolv.conf has no nameserver", Severity: v1alpha1.SeverityFault,
 		Description: "The pod's resolver configuration lists no nameserver, so every lookup fails (or goes to " +
-			"127.0.0.1). Usually dnsPolicy: None without dnsConfig.nameservers, or a broken image that " +
-			"overwrites /etc/resolv.conf.",
-		Fix: "Use dnsPolicy ClusterFirst, or give dnsConfig.nameservers with dnsPolicy None; do not " +
-			"overwrite /etc/resolv.conf in the image.",
+			"127.0.0.1). The API refuses dnsPolicy None without dnsConfig.nameservers, so the usual causes are " +
+			"an image or entrypoint that writes its own /etc/resolv.conf, or dnsPolicy Default on a node whose " +
+			"resolver file (the kubelet's --resolv-conf) lists none.",
+		Fix: "Do not write /etc/resolv.conf in the image or entrypoint (set the pod's dnsConfig instead); for " +
+			"dnsPolicy Default give the node a nameserver, or use ClusterFirst.",
 	},
 	{
 		ID: IDDNSNdotsExpansion, Title: "Search-list expansion multiplies lookups", Severity: v1alpha1.SeverityInfo,
@@ -254,6 +258,13 @@ var catalogue = []Entry{
 		Fix: "Read the error in the evidence; usually the probe needs NET_RAW/NET_ADMIN (use the netadmin " +
 			"profile) or a longer --timeout.",
 	},
+	// check-missing has no cluster e2e test, on purpose: the plan gives every
+	// resolved target at least one check and the probe answers every check it is
+	// sent (one it cannot run comes back as check-error; a probe that stops early
+	// fails the run with exit 3), so with the real binary a target without a
+	// result only comes from a plan or engine bug. The rule is the safety net for
+	// that bug (new target kinds, the node plan): the run is inconclusive instead
+	// of passing a target nothing tested. Table tests cover it (rule_checks_test.go).
 	{
 		ID: IDCheckMissing, Title: "No result for a target", Severity: v1alpha1.SeverityWarning,
 		Description: "A resolved target has no check result at all (the agent died, was not launched, or the run " +

@@ -107,21 +107,52 @@ func (s *dnsServer) configured(rc *v1alpha1.ResolvConf) bool {
 	return false
 }
 
-// transportSplit reports a server that answers over one transport and fails every
-// query over the other: returns the failing transport, or "".
-func (s *dnsServer) transportSplit() string {
-	udp, tcp := s.byTransport["udp"], s.byTransport["tcp"]
-	if udp == nil || tcp == nil {
+// transportSplit reports a server that answers over one transport and fails
+// every query over the other: returns the failing transport, or "". Only
+// queries some server decided over either transport count (decidedNames): a
+// name every server fails alike (outside the cluster domain with no upstream)
+// says nothing about a transport.
+func (s *dnsServer) transportSplit(decided map[string]bool) string {
+	type tally struct{ failed, decidable int }
+	by := map[string]*tally{"udp": {}, "tcp": {}}
+	for _, q := range s.queries {
+		t := by[q.Transport]
+		if t == nil || !decided[nameKey(q)] {
+			continue
+		}
+		t.decidable++
+		if classifyQuery(q) == queryFailed {
+			t.failed++
+		}
+	}
+	udp, tcp := by["udp"], by["tcp"]
+	if udp.decidable == 0 || tcp.decidable == 0 {
 		return ""
 	}
 	switch {
-	case udp.failed == 0 && tcp.failed == tcp.total:
+	case udp.failed == 0 && tcp.failed == tcp.decidable:
 		return "tcp"
-	case tcp.failed == 0 && udp.failed == udp.total:
+	case tcp.failed == 0 && udp.failed == udp.decidable:
 		return "udp"
 	}
 	return ""
 }
+
+// decidedNames are the "qname/type" pairs some server answered with NOERROR or
+// NXDOMAIN over any transport.
+func decidedNames(servers []*dnsServer) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range servers {
+		for _, q := range s.queries {
+			if classifyQuery(q) != queryFailed {
+				out[nameKey(q)] = true
+			}
+		}
+	}
+	return out
+}
+
+func nameKey(q v1alpha1.DNSQuery) string { return q.QName + "/" + q.Type }
 
 // failedDecided counts s's failed queries that some server definitively answered
 // (see decidedQueries), and how many of s's queries were decided at all. Only such

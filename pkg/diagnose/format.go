@@ -67,10 +67,18 @@ func outcomeWord(o v1alpha1.TCPOutcome) string {
 	}
 }
 
-// rateLimitNote explains timeouts counted as refusals (addrStats.rejectsLookLikeTimeouts).
-const rateLimitNote = "the timeouts next to the refusals are rejections too: a REJECT rule answers with ICMP " +
-	"port-unreachable, which the rejecting kernel rate-limits per client (net.ipv4.icmp_ratelimit: a burst " +
-	"of 6, then 1 a second), so past the burst rejected SYNs get no answer"
+// rateLimitNote explains timeouts counted as rejections
+// (addrStats.rejectsLookLikeTimeouts) of the given kind.
+func rateLimitNote(kind v1alpha1.TCPOutcome) string {
+	if kind == v1alpha1.TCPUnreachable {
+		return "the timeouts next to the unreachable answers are the same answers: the host or router that " +
+			"sends ICMP host-unreachable (or a REJECT rule sending it) rate-limits ICMP errors per client " +
+			"(net.ipv4.icmp_ratelimit: a burst of 6, then 1 a second), so past the burst SYNs get no answer"
+	}
+	return "the timeouts next to the refusals are rejections too: a REJECT rule answers with ICMP " +
+		"port-unreachable, which the rejecting kernel rate-limits per client (net.ipv4.icmp_ratelimit: a burst " +
+		"of 6, then 1 a second), so past the burst rejected SYNs get no answer"
+}
 
 // connectLine is the headline evidence of an address, e.g.
 // "10.244.1.5:8080: 20 of 20 refused (100%) [ECONNREFUSED x20]" or "10.244.2.7:8080: 20/20 connected, p50 0.4ms".
@@ -159,6 +167,12 @@ func shortAddrHop(s *addrStats) string {
 // sourceDesc names the source pod and its node for hops that span a path.
 func (ix *index) sourceDesc() string {
 	return podOnNode(qualify(ix.r.Source.Namespace, ix.r.Source.Pod), ix.r.Source.Node)
+}
+
+// namespaceOf is the namespace of a "namespace/name" reference.
+func namespaceOf(ref string) string {
+	ns, _, _ := strings.Cut(ref, "/")
+	return ns
 }
 
 func plural(n int, one, many string) string {

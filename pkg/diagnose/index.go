@@ -135,35 +135,54 @@ func (s *addrStats) allFailed() bool { return s.total > 0 && s.ok() == 0 }
 // intermittent: some attempts connected and some did not.
 func (s *addrStats) intermittent() bool { return s.ok() > 0 && s.failed() > 0 }
 
-// rejectsLookLikeTimeouts: timeouts next to refusals at one address are
-// rejections too. An iptables REJECT answers with ICMP port-unreachable, and the
-// rejecting kernel rate-limits those per client (net.ipv4.icmp_ratelimit: a
-// burst of 6, then one a second), so past the burst a rejected SYN gets no
-// answer at all and its connect times out. A refusal proves the SYNs reach
-// something that says no; a silent DROP never refuses.
+// rejectsLookLikeTimeouts: timeouts next to ICMP-answered failures at one
+// address are the same rejections. A REJECT rule answers with an ICMP error
+// (port-unreachable by default, host-unreachable or host-prohibited on request,
+// as firewalld does), and the answering kernel rate-limits ICMP errors per
+// client (net.ipv4.icmp_ratelimit: a burst of 6, then one a second), so past
+// the burst a rejected SYN gets no answer at all and its connect times out. An
+// answered failure proves the SYNs reach something that says no; a silent DROP
+// never answers.
 func (s *addrStats) rejectsLookLikeTimeouts() bool {
-	return s.counts[v1alpha1.TCPRefused] > 0 && s.counts[v1alpha1.TCPTimeout] > 0
+	return s.counts[v1alpha1.TCPTimeout] > 0 && (s.counts[v1alpha1.TCPRefused] > 0 || s.counts[v1alpha1.TCPUnreachable] > 0)
+}
+
+// rejectionKind is what the rate-limited timeouts really are: refusals or
+// unreachable answers, whichever the answered failures mostly were.
+func (s *addrStats) rejectionKind() v1alpha1.TCPOutcome {
+	if s.counts[v1alpha1.TCPUnreachable] > s.refusedLike() {
+		return v1alpha1.TCPUnreachable
+	}
+	return v1alpha1.TCPRefused
 }
 
 // rejectedLike counts the refusals plus, when they are rate-limited REJECTs
-// (rejectsLookLikeTimeouts), the timeouts next to them.
+// (rejectsLookLikeTimeouts with refusals), the timeouts next to them.
 func (s *addrStats) rejectedLike() int {
-	if s.rejectsLookLikeTimeouts() {
+	if s.rejectsLookLikeTimeouts() && s.rejectionKind() == v1alpha1.TCPRefused {
 		return s.refusedLike() + s.counts[v1alpha1.TCPTimeout]
 	}
 	return s.refusedLike()
 }
 
-// dominantFailure is the outcome most failed attempts had, refused winning ties
-// because an active rejection is the stronger signal.
+// dominantFailure is the outcome most failed attempts had, counting
+// rate-limited timeouts as the rejections they are; refused wins ties because
+// an active rejection is the stronger signal.
 func (s *addrStats) dominantFailure() v1alpha1.TCPOutcome {
-	best, bestN := v1alpha1.TCPRefused, s.rejectedLike()
+	n := map[v1alpha1.TCPOutcome]int{
+		v1alpha1.TCPRefused:     s.refusedLike(),
+		v1alpha1.TCPTimeout:     s.counts[v1alpha1.TCPTimeout],
+		v1alpha1.TCPUnreachable: s.counts[v1alpha1.TCPUnreachable],
+		v1alpha1.TCPError:       s.counts[v1alpha1.TCPError],
+	}
+	if s.rejectsLookLikeTimeouts() {
+		n[s.rejectionKind()] += n[v1alpha1.TCPTimeout]
+		n[v1alpha1.TCPTimeout] = 0
+	}
+	best := v1alpha1.TCPRefused
 	for _, o := range []v1alpha1.TCPOutcome{v1alpha1.TCPTimeout, v1alpha1.TCPUnreachable, v1alpha1.TCPError} {
-		if o == v1alpha1.TCPTimeout && s.rejectsLookLikeTimeouts() {
-			continue // counted as rejections above
-		}
-		if s.counts[o] > bestN {
-			best, bestN = o, s.counts[o]
+		if n[o] > n[best] {
+			best = o
 		}
 	}
 	return best
@@ -203,7 +222,7 @@ func (s *addrStats) podRef() string {
 	if s.endpoint != nil {
 		return qualify(s.target.t.Namespace, s.endpoint.Pod)
 	}
-	if s.target.t.Kind == "pod" {
+	if s.target.isPod() {
 		return qualify(s.target.t.Namespace, firstNonEmpty(s.target.t.Pod, s.target.t.Name))
 	}
 	return ""
@@ -214,7 +233,7 @@ func (s *addrStats) node() string {
 	if s.endpoint != nil {
 		return s.endpoint.Node
 	}
-	if s.target != nil && s.target.t.Kind == "pod" {
+	if s.target != nil && s.target.isPod() {
 		return s.target.t.Node
 	}
 	return ""
@@ -240,6 +259,11 @@ func (tv *targetView) probedEndpoints() []endpointView {
 }
 
 func (tv *targetView) isService() bool { return tv.t.Kind == "service" }
+
+// isPod: the target is a pod, named as one or by an IP resolution found to be a pod's.
+func (tv *targetView) isPod() bool {
+	return tv.t.Kind == "pod" || (tv.t.Kind == "ip" && tv.t.Pod != "")
+}
 
 // sourceVantage is the Vantage string of checks run in the source pod.
 func (ix *index) sourceVantage() string {

@@ -52,7 +52,8 @@ func ndotsFinding(ix *index, res *v1alpha1.CheckResult) (v1alpha1.Finding, bool)
 	types := queryTypes(dns)
 	f := newFinding(IDDNSNdotsExpansion)
 	f.Target = dnsTargetLabel(ix, res)
-	f.Summary = fmt.Sprintf("%s: %d search-list names fail before %s resolves (ndots:%d)", f.Target, at, dns.Resolved, rc.Ndots)
+	f.Summary = fmt.Sprintf("%s: %s before %s resolves (ndots:%d)", f.Target,
+		plural(at, "search-list name fails", "search-list names fail"), strings.TrimSuffix(dns.Resolved, "."), rc.Ndots)
 	f.Hop = resolvConfOf(ix, res)
 	f.CheckIDs = []string{res.ID}
 	f.Evidence = []string{

@@ -143,9 +143,41 @@ func TestRuleDNSTransport(t *testing.T) {
 			replica(1, "udp", svcName, ""), replica(1, "tcp", svcName, "NOERROR"), replica(2, "udp", svcName, ""), replica(2, "tcp", svcName, "NOERROR")),
 		want: []want{{id: IDDNSUDPFailing, summary: []string{"DNS over UDP fails while TCP works (3 servers)"},
 			evidence: []string{"10.244.1.3: tcp 1/1 answered, udp 1 of 1 failed (1 timeout)"}}},
+	}, {
+		// As on the lab cluster: CoreDNS has no upstream, so the search list's
+		// last, absolute name SERVFAILs at every server over UDP. That shared
+		// failure must not hide the TCP split (it did: no finding at all).
+		name: "TCP blocked everywhere while every server SERVFAILs the out-of-cluster name over UDP",
+		res:  fx.DNS("dns-1", svcName, svcName, []string{svcName, "web."}, noUpstream("tcp")...),
+		want: []want{{id: IDDNSTCPFailing, summary: []string{"DNS over TCP fails while UDP works (3 servers)"},
+			evidence: []string{"10.96.0.10: udp 1 of 2 failed (1 SERVFAIL), tcp 2 of 2 failed (2 timeout)",
+				"not counted, as every server failed them over both transports: web. A"}}},
+	}, {
+		// The same with UDP blocked: the run was inconclusive (check-failed-unexplained).
+		name: "UDP blocked everywhere while every server SERVFAILs the out-of-cluster name over TCP",
+		res:  fx.DNS("dns-1", svcName, "", []string{svcName, "web."}, noUpstream("udp")...),
+		want: []want{{id: IDDNSUDPFailing, summary: []string{"DNS over UDP fails while TCP works (3 servers)"},
+			evidence: []string{"10.244.0.3: tcp 1 of 2 failed (1 SERVFAIL), udp 2 of 2 failed (2 timeout)"}}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) { diagnoseAndCheck(t, fx.NewReport(dnsTarget, tc.res), tc.want...) })
 	}
+}
+
+// noUpstream are the queries for svcName and the absolute "web." to kube-dns
+// and both replicas, with the blocked transport timing out and the other
+// answering svcName and SERVFAILing "web." (no upstream to ask).
+func noUpstream(blocked string) []v1alpha1.DNSQuery {
+	var out []v1alpha1.DNSQuery
+	for _, tr := range []string{"udp", "tcp"} {
+		name, web := "NOERROR", "SERVFAIL"
+		if tr == blocked {
+			name, web = "", ""
+		}
+		out = append(out, kubeDNS(tr, svcName, name), kubeDNS(tr, "web.", web),
+			replica(1, tr, svcName, name), replica(1, tr, "web.", web),
+			replica(2, tr, svcName, name), replica(2, tr, "web.", web))
+	}
+	return out
 }
 
 func TestRuleDNSNames(t *testing.T) {

@@ -16,8 +16,10 @@ func ruleDNSTransport(d *diagnosis) {
 	for _, res := range dnsResults(d.ix.r) {
 		split := map[string][]*dnsServer{}
 		truncated := false
-		for _, s := range dnsServers(res.DNS) {
-			if t := s.transportSplit(); t != "" {
+		all := dnsServers(res.DNS)
+		decided := decidedNames(all)
+		for _, s := range all {
+			if t := s.transportSplit(decided); t != "" {
 				split[t] = append(split[t], s)
 			}
 			if u := s.byTransport["udp"]; u != nil && u.truncated {
@@ -45,6 +47,10 @@ func ruleDNSTransport(d *diagnosis) {
 			f.Summary = fmt.Sprintf("%s: DNS over %s fails while %s works (%s)", f.Target,
 				strings.ToUpper(broken), strings.ToUpper(working), plural(len(servers), "server", "servers"))
 			f.Hop = fmt.Sprintf("%s 53 to %s", strings.ToUpper(broken), strings.Join(names, ", "))
+			if shared := undecided(servers[0].queries, decided); len(shared) > 0 {
+				f.Evidence = append(f.Evidence, "not counted, as every server failed them over both transports: "+
+					strings.Join(shared, ", "))
+			}
 			if broken == "tcp" && truncated {
 				f.Severity = v1alpha1.SeverityFault
 				f.Evidence = append(f.Evidence, "a UDP answer came back truncated (TC bit): the client must retry over TCP, which fails")
@@ -56,4 +62,18 @@ func ruleDNSTransport(d *diagnosis) {
 			}
 		}
 	}
+}
+
+// undecided lists the distinct "name type" queries that no server decided.
+func undecided(qs []v1alpha1.DNSQuery, decided map[string]bool) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, q := range qs {
+		k := nameKey(q)
+		if !decided[k] && !seen[k] {
+			seen[k] = true
+			out = append(out, q.QName+" "+q.Type)
+		}
+	}
+	return out
 }

@@ -51,7 +51,7 @@ func ruleEndpointDead(d *diagnosis) {
 				f.Evidence = append(f.Evidence, note)
 			}
 			if id == IDEndpointRefused && s.rejectsLookLikeTimeouts() {
-				f.Evidence = append(f.Evidence, rateLimitNote)
+				f.Evidence = append(f.Evidence, rateLimitNote(v1alpha1.TCPRefused))
 			}
 			if !e.ep.Ready {
 				f.Severity = v1alpha1.SeverityWarning

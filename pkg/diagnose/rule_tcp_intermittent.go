@@ -41,10 +41,8 @@ func (d *diagnosis) reportIntermittent(tv *targetView, flaky []*addrStats) {
 	head := flaky[0]
 	for _, s := range flaky {
 		refused += s.rejectedLike()
-		lost += s.counts[v1alpha1.TCPUnreachable]
-		if !s.rejectsLookLikeTimeouts() {
-			lost += s.counts[v1alpha1.TCPTimeout]
-		}
+		// Unreachable answers and timeouts, less the timeouts that are rate-limited refusals.
+		lost += s.counts[v1alpha1.TCPUnreachable] + s.counts[v1alpha1.TCPTimeout] - (s.rejectedLike() - s.refusedLike())
 		if s.endpoint != nil {
 			if len(flakyEndpoints) == 0 || failShare(s) > failShare(head) {
 				head = s
@@ -84,7 +82,18 @@ func (d *diagnosis) reportIntermittent(tv *targetView, flaky []*addrStats) {
 		rateLimited = rateLimited || s.rejectsLookLikeTimeouts()
 	}
 	if rateLimited && f.ID == IDTCPIntermittentRefused {
-		f.Evidence = append(f.Evidence, rateLimitNote)
+		f.Evidence = append(f.Evidence, rateLimitNote(v1alpha1.TCPRefused))
+	}
+	if f.ID == IDTCPIntermittentRefused {
+		if note := rejectNote(d.ix, head); note != "" {
+			// A listener is there, so the application is not what refuses.
+			f.Evidence = append(f.Evidence, note)
+			f.Fix = fmt.Sprintf("Pod %s listens on port %d, so unless it restarted during the run (kubectl get pod "+
+				"shows restarts) the refusals come from a REJECT rule in the pod's network namespace or on node %s "+
+				"(a NetworkPolicy, or an iptables rule with -m statistic or -m limit): check kubectl get "+
+				"networkpolicy -n %s, and iptables-save | grep REJECT in the pod and on the node.",
+				head.podRef(), head.port(), firstNonEmpty(head.node(), "of the pod"), namespaceOf(head.podRef()))
+		}
 	}
 	if tv != nil {
 		for _, e := range tv.probedEndpoints() {

@@ -41,6 +41,22 @@ func TestRuleTCPIntermittent(t *testing.T) {
 			checkIDs: []string{"tcp-1", "tcp-2", "tcp-3"},
 		}},
 	}, {
+		// The demo's case: the follow-up found web-1 listening on 8080, so the
+		// refusals are a rule's, not a restarting server's.
+		name:    "one backend refuses a quarter while it listens: a REJECT rule",
+		targets: web,
+		results: []v1alpha1.CheckResult{
+			epTCP("tcp-2", fx.Web1, fx.Outcomes{v1alpha1.TCPOK: 15, v1alpha1.TCPRefused: 5}),
+			epTCP("tcp-3", fx.Web2, fx.Outcomes{v1alpha1.TCPOK: 20}),
+			fx.NetInfo("netinfo-web-1", "web-1", fx.Web1.IP, fx.Listener("::", 8080)),
+		},
+		want: []want{{
+			id: IDTCPIntermittentRefused, hop: "endpoint 10.244.1.5:8080 (pod default/web-1 on node k8slab-node2)",
+			evidence: []string{"pod default/web-1 does listen on port 8080 (netinfo), so the refusal comes from a REJECT rule"},
+			fix: "Pod default/web-1 listens on port 8080, so unless it restarted during the run (kubectl get pod " +
+				"shows restarts) the refusals come from a REJECT rule in the pod's network namespace or on node k8slab-node2",
+		}},
+	}, {
 		name:    "two flaky backends: the worst heads the summary",
 		targets: web,
 		results: []v1alpha1.CheckResult{

@@ -36,8 +36,8 @@ func ruleTCPTarget(d *diagnosis) {
 		if note := rejectNote(d.ix, s); note != "" {
 			f.Evidence = append(f.Evidence, note)
 		}
-		if id == IDTCPRefused && s.rejectsLookLikeTimeouts() {
-			f.Evidence = append(f.Evidence, rateLimitNote)
+		if id != IDTCPTimeout && s.rejectsLookLikeTimeouts() {
+			f.Evidence = append(f.Evidence, rateLimitNote(s.rejectionKind()))
 		}
 		if healthy := directlyHealthyEndpoints(s); len(healthy) > 0 {
 			f.Hop = fmt.Sprintf("%s: the Service path (kube-proxy rules on node %s), not the backends",

@@ -10,6 +10,9 @@ import (
 func TestRuleTCPTarget(t *testing.T) {
 	api := fx.PodTarget("api-0", "10.244.1.9", 9000, fx.Node2)
 	ipTarget := v1alpha1.Target{Spec: "10.200.0.1:443", Kind: "ip", IPs: []string{"10.200.0.1"}, Port: 443}
+	// A literal IP the resolver found to be api-0's (ip targets carry the pod then).
+	apiByIP := v1alpha1.Target{Spec: "10.244.1.9:9000", Kind: "ip", Namespace: "default", Name: "api-0", Pod: "api-0",
+		IPs: []string{"10.244.1.9"}, Port: 9000, Protocol: "TCP", Node: fx.Node2}
 	for _, tc := range []struct {
 		name    string
 		targets []v1alpha1.Target
@@ -38,6 +41,24 @@ func TestRuleTCPTarget(t *testing.T) {
 		targets: []v1alpha1.Target{ipTarget},
 		results: []v1alpha1.CheckResult{fx.TCP("tcp-1", "10.200.0.1:443", "10.200.0.1:443", fx.Outcomes{v1alpha1.TCPUnreachable: 3})},
 		want:    []want{{id: IDHostUnreachable, evidence: []string{"3 of 3 unreachable (100%) [EHOSTUNREACH x3]"}}},
+	}, {
+		// As on the lab cluster with a REJECT --reject-with icmp-host-unreachable:
+		// the rejecting kernel answers a burst of 6, then 1 a second, so most
+		// connects time out. It was reported as tcp-timeout.
+		name:    "unreachable answers next to rate-limited timeouts: host unreachable",
+		targets: []v1alpha1.Target{api},
+		results: []v1alpha1.CheckResult{fx.TCP("tcp-1", "pod/api-0", "10.244.1.9:9000", fx.Outcomes{v1alpha1.TCPUnreachable: 8, v1alpha1.TCPTimeout: 12})},
+		want: []want{{id: IDHostUnreachable,
+			summary:  []string{"every connect to 10.244.1.9:9000 unreachable (20 of 20)"},
+			hop:      "between pod default/client on node k8slab-node1 and pod default/api-0 10.244.1.9:9000 on node k8slab-node2",
+			evidence: []string{"12 timed out, 8 unreachable [ETIMEDOUT x12, EHOSTUNREACH x8]", "the timeouts next to the unreachable answers are the same answers"}}},
+	}, {
+		// As on the lab cluster: `--to 10.244.x.y:8080` of a pod was named by its bare address only.
+		name:    "an IP target known to be a pod is named as the pod",
+		targets: []v1alpha1.Target{apiByIP},
+		results: []v1alpha1.CheckResult{fx.TCP("tcp-1", "10.244.1.9:9000", "10.244.1.9:9000", fx.Outcomes{v1alpha1.TCPTimeout: 20})},
+		want: []want{{id: IDTCPTimeout,
+			hop: "between pod default/client on node k8slab-node1 and pod default/api-0 10.244.1.9:9000 on node k8slab-node2"}},
 	}, {
 		name:    "ClusterIP refused while every backend connects: kube-proxy, not the pods",
 		targets: []v1alpha1.Target{fx.WebService(fx.Web1, fx.Web2)},

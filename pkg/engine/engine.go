@@ -159,6 +159,9 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 	if r.cfg.Source.Kind == target.SourceNode {
 		return r.nodeOnly(ctx)
 	}
+	// Ends the Startup watches of agents added on the way (freshAgent, follow-ups).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	resolved, err := r.resolveAndLaunch(ctx)
 	if r.cfg.mode() == ModeNode && err == nil {
 		return r.nodeMode(ctx, resolved, "--mode node")
@@ -175,6 +178,7 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer resolved.stop()
 	r.report = resolved.report
 	agent := resolved.agent
 
@@ -183,13 +187,13 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 		r.order[c.ID] = i
 	}
 	r.deps.Progress.Infof("running %d checks from %s", len(req.Checks), plan.Vantage(agent.Namespace, agent.Pod))
-	results, err := r.probe(ctx, agent, req)
-	if err != nil && agent.Reused && errors.Is(err, kube.ErrNoOutput) {
+	results, err := r.probeStarting(ctx, agent, req)
+	if err != nil && agent.Reused && kube.AgentGone(err) {
 		// A reused agent can reach its idle timeout between our look and our exec.
 		r.deps.Progress.Infof("agent %s did not answer (it may have just idled out); starting a new one", agent.Container)
 		if agent, err = r.freshAgent(ctx, agent); err == nil {
 			r.report.ModeReason = fmt.Sprintf("ephemeral agent %s in the source pod (the reused one did not answer)", agent.Container)
-			results, err = r.probe(ctx, agent, req)
+			results, err = r.probeStarting(ctx, agent, req)
 		}
 	}
 	if err != nil {
@@ -227,7 +231,8 @@ func (r *run) finish() (*v1alpha1.Report, error) {
 	return r.report, nil
 }
 
-// freshAgent adds a new agent next to one that stopped answering.
+// freshAgent adds a new agent next to one that stopped answering; its Startup
+// watch ends with ctx.
 func (r *run) freshAgent(ctx context.Context, old launch.Agent) (launch.Agent, error) {
 	pod, err := r.deps.Client.CoreV1().Pods(old.Namespace).Get(ctx, old.Pod, metav1.GetOptions{})
 	if err != nil {
@@ -237,7 +242,7 @@ func (r *run) freshAgent(ctx context.Context, old launch.Agent) (launch.Agent, e
 	if err != nil {
 		return launch.Agent{}, err
 	}
-	return r.launcher().AddEphemeralAgent(ctx, pod, r.agentSpec(), container)
+	return r.launcher().StartEphemeralAgent(ctx, pod, r.agentSpec(), container)
 }
 
 func withDNS(o plan.Options, servers []v1alpha1.DNSServer) plan.Options {

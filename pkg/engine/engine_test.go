@@ -158,13 +158,73 @@ func TestRunFollowUpThatCannotRunIsAResult(t *testing.T) {
 	cfg := config(t, "client", "svc/web")
 	cfg.Timeout = 300 * time.Millisecond
 	cfg.Mode = ModePod
-	report, err := Run(ctx, Deps{Client: client, Executor: &scriptedProbe{outcome: healthy("10.244.1.12:8080")}}, cfg)
+	probe := &scriptedProbe{outcome: healthy("10.244.1.12:8080"), runtime: newRuntime(client, 0)}
+	report, err := Run(ctx, Deps{Client: client, Executor: probe}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	last := report.Results[len(report.Results)-1]
 	if last.ID != "netinfo:default/web-2" || last.Status != v1alpha1.StatusError || !strings.Contains(last.Error, "timed out") {
 		t.Errorf("last result = %+v, want an error result for web-2", last)
+	}
+}
+
+// The kubelet reports a started container up to a second after the runtime
+// started it; exec works from the start. The run must not wait for the report.
+func TestRunExecsBeforeTheKubeletReportsTheAgent(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(cluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	rt := newRuntime(client, 150*time.Millisecond)
+	kubeletWith(ctx, client, rt, corev1.ContainerState{}) // starts containers, never reports them
+	probe := &scriptedProbe{outcome: healthy(""), runtime: rt}
+	report, err := Run(ctx, Deps{Client: client, Executor: probe, NameSuffix: func() string { return "aaaaa" }},
+		config(t, "client", "svc/web"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Results) != 7 || report.Verdict.ExitCode != v1alpha1.ExitOK {
+		t.Errorf("%d results, verdict %+v; want the 7 of a healthy run", len(report.Results), report.Verdict)
+	}
+	if probe.refused == 0 || len(probe.execs) != 1 {
+		t.Errorf("%d execs refused, %d ran: want the first tried before the runtime ran the agent, then one run",
+			probe.refused, len(probe.execs))
+	}
+
+	// A second run before the kubelet reports the agent reuses it: a second
+	// agent could not start next to it (the heartbeat socket is taken).
+	before := len(client.Actions())
+	deps := Deps{Client: client, Executor: probe, NameSuffix: func() string { return "bbbbb" }}
+	report, err = Run(ctx, deps, config(t, "client", "svc/web"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.ModeReason != "reused ephemeral agent netcheck-dev-aaaaa in the source pod" {
+		t.Errorf("second run: %q", report.ModeReason)
+	}
+	for _, a := range client.Actions()[before:] {
+		if a.GetVerb() == "patch" {
+			t.Errorf("second run added an agent: %v", a)
+		}
+	}
+}
+
+// An agent that will never run (its image is missing) fails the run with that
+// reason, at once, although every exec only ever says "container not found".
+func TestRunAgentThatCannotStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(cluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	rt := newRuntime(client, 0)
+	kubeletWith(ctx, client, rt, corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImageNeverPull"}})
+	probe := &scriptedProbe{outcome: healthy(""), runtime: rt}
+	start := time.Now()
+	_, err := Run(ctx, Deps{Client: client, Executor: probe}, config(t, "client", "svc/web"))
+	if err == nil || !strings.Contains(err.Error(), "image "+testImage+" is not present on node node1") {
+		t.Fatalf("error = %v, want the missing image named", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("took %s: waited for the 5s timeout instead of failing on the waiting reason", took)
 	}
 }
 
@@ -201,6 +261,9 @@ func TestRunErrors(t *testing.T) {
 		{"missing source", config(t, "nope", "svc/web"), `pods "nope" not found`},
 		{"source not running", config(t, "pending", "svc/web"), "is Pending, not Running"},
 		{"missing service", config(t, "client", "svc/web", "svc/nope"), `services "nope" not found`},
+		// Lookups run in parallel; the source's error wins whichever fails first.
+		{"missing source and service", config(t, "nope", "svc/nope"), `pods "nope" not found`},
+		{"two missing services", config(t, "client", "svc/nope-1", "svc/nope-2"), `services "nope-1" not found`},
 		{"missing port", config(t, "client", "svc/web:grpc"), `has no port "grpc"`},
 		{"no targets", config(t, "client"), "no targets"},
 	} {

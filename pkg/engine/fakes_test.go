@@ -35,9 +35,22 @@ type scriptedProbe struct {
 	outcome func(vantagePod string, spec v1alpha1.CheckSpec) v1alpha1.CheckResult
 	// silent containers end the exec at once with no output, like an agent that just idled out.
 	silent map[string]bool
+	// runtime, when set, is the container runtime behind the kubelet: an exec
+	// into a container it does not run fails as the kubelet fails it.
+	runtime *fakeRuntime
+	// refused counts execs refused that way.
+	refused int
 }
 
 func (p *scriptedProbe) Exec(ctx context.Context, req kube.ExecRequest, stdout, _ io.Writer) error {
+	if p.runtime != nil && !p.runtime.runs(ctx, req.Namespace, req.Pod, req.Container) {
+		p.mu.Lock()
+		p.refused++
+		p.mu.Unlock()
+		// The text the API server relays from the kubelet (seen on the lab cluster).
+		return fmt.Errorf("exec into %s/%s (%s): Internal error occurred: unable to upgrade connection: container not found (%q)",
+			req.Namespace, req.Pod, req.Container, req.Container)
+	}
 	p.mu.Lock()
 	p.execs = append(p.execs, req)
 	p.mu.Unlock()
@@ -192,16 +205,34 @@ func cluster(objs ...runtime.Object) []runtime.Object {
 // kubelet starts every ephemeral container added to pods of client, as the
 // real kubelet would, so the launch path runs end to end on the fake.
 func kubelet(ctx context.Context, client *fake.Clientset) {
+	kubeletWith(ctx, client, nil, corev1.ContainerState{Running: &corev1.ContainerStateRunning{}})
+}
+
+// kubeletWith reports every ephemeral container added to pods of client in
+// state, after starting it in rt when the state is running. A nil state reports
+// nothing: the kubelet's status lagging behind the runtime, stretched forever.
+func kubeletWith(ctx context.Context, client *fake.Clientset, rt *fakeRuntime, state corev1.ContainerState) {
 	go func() {
+		reported := map[string]bool{}
 		for ctx.Err() == nil {
 			list, err := client.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
 			if err == nil {
 				for i := range list.Items {
 					p := &list.Items[i]
-					if len(p.Spec.EphemeralContainers) > len(p.Status.EphemeralContainerStatuses) {
-						ec := p.Spec.EphemeralContainers[len(p.Status.EphemeralContainerStatuses)]
+					for _, ec := range p.Spec.EphemeralContainers {
+						key := p.Namespace + "/" + p.Name + "/" + ec.Name
+						if reported[key] || hasStatus(p, ec.Name) {
+							continue
+						}
+						reported[key] = true
+						if rt != nil && (state.Running != nil || state == corev1.ContainerState{}) {
+							rt.start(key)
+						}
+						if state == (corev1.ContainerState{}) {
+							continue
+						}
 						p.Status.EphemeralContainerStatuses = append(p.Status.EphemeralContainerStatuses, corev1.ContainerStatus{
-							Name: ec.Name, Image: ec.Image, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}})
+							Name: ec.Name, Image: ec.Image, State: state})
 						_, _ = client.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
 					}
 				}
@@ -209,4 +240,52 @@ func kubelet(ctx context.Context, client *fake.Clientset) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
+}
+
+func hasStatus(p *corev1.Pod, name string) bool {
+	for _, st := range p.Status.EphemeralContainerStatuses {
+		if st.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// fakeRuntime is which containers run: those the fake kubelet started (after
+// startDelay, the runtime's own start-up), and agents the pod status shows
+// running (from earlier runs).
+type fakeRuntime struct {
+	client     *fake.Clientset
+	startDelay time.Duration
+	mu         sync.Mutex
+	started    map[string]time.Time
+}
+
+func newRuntime(client *fake.Clientset, startDelay time.Duration) *fakeRuntime {
+	return &fakeRuntime{client: client, startDelay: startDelay, started: map[string]time.Time{}}
+}
+
+func (rt *fakeRuntime) start(key string) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.started[key] = time.Now()
+}
+
+func (rt *fakeRuntime) runs(ctx context.Context, ns, pod, container string) bool {
+	rt.mu.Lock()
+	at, ok := rt.started[ns+"/"+pod+"/"+container]
+	rt.mu.Unlock()
+	if ok && time.Since(at) >= rt.startDelay {
+		return true
+	}
+	p, err := rt.client.CoreV1().Pods(ns).Get(ctx, pod, metav1.GetOptions{})
+	if err != nil {
+		return false
+	}
+	for _, st := range p.Status.EphemeralContainerStatuses {
+		if st.Name == container && st.State.Running != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -66,6 +67,53 @@ func (r *run) probe(ctx context.Context, agent launch.Agent, req v1alpha1.ProbeR
 	return results, nil
 }
 
+// Retrying an exec into an agent that does not run yet: the first retries come
+// quickly, since the container usually runs a few hundred milliseconds after
+// the patch; once the kubelet reports it running, a few more are allowed for
+// the runtime's view to catch up, then the exec error stands.
+const (
+	startRetryFirst  = 50 * time.Millisecond
+	startRetryMax    = 100 * time.Millisecond
+	retriesAfterSeen = 5
+)
+
+// probeStarting is probe for an agent that may still be starting. The kubelet
+// reports a started container at its next relist, up to a second after the
+// runtime started it, but exec works from that start: so the exec goes out at
+// once and is retried while the kubelet says the container is not there yet.
+// The Startup watch decides only the cases exec cannot: an agent that will
+// never run (image missing: its AgentError ends the retries) or one that does
+// not run within --timeout.
+func (r *run) probeStarting(ctx context.Context, agent launch.Agent, req v1alpha1.ProbeRequest) ([]v1alpha1.CheckResult, error) {
+	if agent.Startup == nil {
+		return r.probe(ctx, agent, req)
+	}
+	wait, afterRunning := startRetryFirst, 0
+	starting := agent.Startup.Done() // nil once the kubelet reported the agent running
+	for {
+		results, err := r.probe(ctx, agent, req)
+		if !kube.ContainerNotStarted(err) {
+			return results, err
+		}
+		if starting == nil {
+			if afterRunning++; afterRunning > retriesAfterSeen {
+				return nil, err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-starting:
+			if serr := agent.Startup.Err(); serr != nil {
+				return nil, serr // says why (image missing, timeout), which "container not found" does not
+			}
+			starting, wait = nil, startRetryFirst // running: retry at once
+		case <-time.After(wait):
+			wait = min(2*wait, startRetryMax)
+		}
+	}
+}
+
 // followUp runs the second round: for each pod that refused connections, its own
 // netinfo from its own agent. A pod we cannot enter does not fail the run; its
 // result says why, so the report shows the gap.
@@ -108,11 +156,11 @@ func (r *run) followOne(ctx context.Context, f plan.Followup) ([]v1alpha1.CheckR
 	if err != nil {
 		return nil, err
 	}
-	agent, err := r.launcher().EnsureEphemeralAgent(ctx, pod, r.agentSpec(), container)
+	agent, err := r.launcher().BeginEphemeralAgent(ctx, pod, r.agentSpec(), container)
 	if err != nil {
 		return nil, err
 	}
-	return r.probe(ctx, agent, f.Request)
+	return r.probeStarting(ctx, agent, f.Request)
 }
 
 // failedResults records a follow-up that could not run as error results.

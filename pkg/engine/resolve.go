@@ -27,6 +27,8 @@ type resolved struct {
 	// launchErr is why the agent could not start; the resolution is still
 	// valid, so auto mode can fall back to node mode.
 	launchErr error
+	// stop ends the agent's Startup watch; call it when the run is over.
+	stop func()
 }
 
 type launched struct {
@@ -38,30 +40,44 @@ type launched struct {
 // parallel, and starts the agent the moment the source pod is known, so the
 // agent's start-up overlaps target resolution. The resolution is shown as soon
 // as it is complete, while the agent may still be starting.
-func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
+//
+// When several lookups fail, the error reported does not depend on which
+// failed first: the source's comes first, then the targets' in --to order.
+func (r *run) resolveAndLaunch(ctx context.Context) (out resolved, err error) {
 	res := &resolve.Resolver{Client: r.deps.Client, Namespace: r.cfg.Namespace}
 	report := &v1alpha1.Report{
 		APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.KindReport, Mode: r.startMode(),
 		Targets: make([]v1alpha1.Target, len(r.cfg.Targets)),
 	}
-	var out resolved
 
+	// The launch outlives this function on success: its Startup watch runs
+	// until the caller's stop.
 	launchCtx, cancelLaunch := context.WithCancel(ctx)
-	defer cancelLaunch()
+	defer func() {
+		if err != nil {
+			cancelLaunch()
+		}
+	}()
 	launchDone := make(chan launched, 1)
 	launchStarted := false
 	var pullErr error
 
-	g, gctx := errgroup.WithContext(ctx)
+	var (
+		g         errgroup.Group
+		sourceErr error
+		targetErr = make([]error, len(r.cfg.Targets))
+	)
 	g.Go(func() error {
-		pod, src, err := res.Source(gctx, r.cfg.Source)
+		pod, src, err := res.Source(ctx, r.cfg.Source)
 		if err != nil {
-			return err
+			sourceErr = err
+			return nil
 		}
 		report.Source = src
 		container, err := resolve.TargetContainer(pod, r.cfg.Container)
 		if err != nil {
-			return err
+			sourceErr = err
+			return nil
 		}
 		out.source, out.container = pod, container
 		if out.noAgent = r.skipAgent(pod); out.noAgent != "" {
@@ -75,22 +91,21 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 		}
 		launchStarted = true
 		go func() {
-			agent, err := r.launcher().EnsureEphemeralAgent(launchCtx, pod, r.agentSpec(), container)
+			agent, err := r.launcher().BeginEphemeralAgent(launchCtx, pod, r.agentSpec(), container)
 			launchDone <- launched{agent, err}
 		}()
 		return nil
 	})
 	for i, spec := range r.cfg.Targets {
 		g.Go(func() error {
-			t, err := res.Target(gctx, spec)
-			report.Targets[i] = t
-			return err
+			report.Targets[i], targetErr[i] = res.Target(ctx, spec)
+			return nil
 		})
 	}
 	if needsDNS(r.cfg.Targets) {
 		g.Go(func() error {
-			servers, err := res.DNSServers(gctx)
-			if err != nil && gctx.Err() == nil { // not when another error already cancelled the group
+			servers, err := res.DNSServers(ctx)
+			if err != nil && ctx.Err() == nil {
 				// Without them DNS still runs against resolv.conf; say what is missing.
 				r.deps.Progress.Infof("warning: cannot list the CoreDNS endpoints, DNS is checked through resolv.conf only: %v", err)
 			}
@@ -98,7 +113,8 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	_ = g.Wait()
+	if err := firstError(sourceErr, targetErr...); err != nil {
 		if launchStarted {
 			cancelLaunch()
 			<-launchDone // never leave a goroutine patching pods behind
@@ -114,6 +130,7 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 	}
 	r.deps.Progress.Resolved(report)
 	if !launchStarted {
+		out.stop = cancelLaunch
 		return out, nil
 	}
 
@@ -126,8 +143,18 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 	if l.agent.Reused {
 		report.ModeReason = fmt.Sprintf("reused ephemeral agent %s in the source pod", l.agent.Container)
 	}
-	out.report, out.agent = report, l.agent
+	out.report, out.agent, out.stop = report, l.agent, cancelLaunch
 	return out, nil
+}
+
+// firstError is the first non-nil error in order.
+func firstError(first error, rest ...error) error {
+	for _, err := range append([]error{first}, rest...) {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // needsDNS: only names get DNS checks, and only they need the CoreDNS endpoints.

@@ -6,8 +6,10 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -75,5 +77,25 @@ func (e *RemoteExecutor) Exec(ctx context.Context, req ExecRequest, stdout, stde
 // cannot upgrade, and RBAC that grants only "create" on pods/exec: an API
 // server may authorize the WebSocket GET as "get" (v1.33 does).
 func fallBackToSPDY(err error) bool {
-	return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+	// A container not running yet is the kubelet's answer, not a failed
+	// upgrade: SPDY would only get the same answer one round trip later.
+	return (httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)) && !ContainerNotStarted(err)
+}
+
+// ContainerNotStarted reports an exec the kubelet refused because the
+// container does not run in the container runtime yet. The kubelet answers
+// `container not found ("NAME")` (the API server relays it as "unable to
+// upgrade connection: container not found ..."), the same for a container
+// that is still being created and for one that will never start: only the
+// pod status tells those apart.
+func ContainerNotStarted(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "container not found (")
+}
+
+// AgentGone reports an exec into an agent whose process has ended, typically
+// at its idle timeout between the plugin's look at the pod and its exec: the
+// exec ran nothing (ErrNoOutput), or the runtime refused it because the
+// container stopped (runc: "cannot exec in a stopped container").
+func AgentGone(err error) bool {
+	return errors.Is(err, ErrNoOutput) || (err != nil && strings.Contains(err.Error(), "cannot exec in a stopped container"))
 }

@@ -22,23 +22,42 @@ type Agent struct {
 	Node      string
 	// Reused is true when an agent from an earlier run was running already.
 	Reused bool
+	// Startup follows a just-added agent until the kubelet reports it running
+	// (or failing for good); nil when the agent was known to run already.
+	Startup *Startup
 }
 
-// ReusableAgent finds a running agent of image in pod. Ephemeral containers
-// can never be removed, so each run that added one would leave one more behind;
-// reusing a running one also skips the start-up wait.
-func ReusableAgent(pod *corev1.Pod, image string) (string, bool) {
+// ReusableAgent finds an agent of image in pod that runs, or that is still
+// starting (starting is then true): no status yet, or waiting for a reason the
+// kubelet gets past. Ephemeral containers can never be removed, so each run
+// that added one would leave one more behind; reusing one also skips the
+// start-up wait. A starting one counts because a run execs into a new agent
+// before the kubelet reports it running (a second later at most): the next run
+// can come sooner, and a second agent in the pod could not even start (the
+// first holds the heartbeat socket of the pod's network namespace).
+func ReusableAgent(pod *corev1.Pod, image string) (name string, starting, ok bool) {
 	for _, ec := range pod.Spec.EphemeralContainers {
 		if !strings.HasPrefix(ec.Name, AgentPrefix) || ec.Image != image {
 			continue
 		}
-		for _, st := range pod.Status.EphemeralContainerStatuses {
-			if st.Name == ec.Name && st.State.Running != nil {
-				return ec.Name, true
-			}
+		st, reported := ephemeralStatus(pod, ec.Name)
+		switch {
+		case reported && st.State.Running != nil:
+			return ec.Name, false, true
+		case !ok && (!reported || st.State.Waiting != nil && !fatalWaiting[st.State.Waiting.Reason]):
+			name, starting, ok = ec.Name, true, true
 		}
 	}
-	return "", false
+	return name, starting, ok
+}
+
+func ephemeralStatus(pod *corev1.Pod, name string) (corev1.ContainerStatus, bool) {
+	for _, st := range pod.Status.EphemeralContainerStatuses {
+		if st.Name == name {
+			return st, true
+		}
+	}
+	return corev1.ContainerStatus{}, false
 }
 
 // Launcher starts agents in pods.
@@ -57,20 +76,38 @@ func (l *Launcher) infof(format string, args ...any) {
 }
 
 // EnsureEphemeralAgent returns a running agent in pod: a reusable one, or a new
-// ephemeral container (spec, PodProfile) targeting targetContainer.
+// ephemeral container (spec, PodProfile) targeting targetContainer that it
+// waited for.
 func (l *Launcher) EnsureEphemeralAgent(ctx context.Context, pod *corev1.Pod, spec AgentSpec, targetContainer string) (Agent, error) {
-	agent := Agent{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Spec.NodeName}
-	if name, ok := ReusableAgent(pod, spec.Image); ok {
-		agent.Container, agent.Reused = name, true
-		l.infof("reusing agent %s in pod %s/%s", name, pod.Namespace, pod.Name)
-		return agent, nil
+	agent, err := l.BeginEphemeralAgent(ctx, pod, spec, targetContainer)
+	if err != nil || agent.Startup == nil {
+		return agent, err
 	}
-	return l.AddEphemeralAgent(ctx, pod, spec, targetContainer)
+	if err := agent.Startup.Wait(ctx); err != nil {
+		return Agent{}, err
+	}
+	return agent, nil
 }
 
-// AddEphemeralAgent always adds a new agent to pod and waits until it runs.
-func (l *Launcher) AddEphemeralAgent(ctx context.Context, pod *corev1.Pod, spec AgentSpec, targetContainer string) (Agent, error) {
-	agent := Agent{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Spec.NodeName}
+// BeginEphemeralAgent is EnsureEphemeralAgent without the wait: a new agent is
+// returned as soon as the API server accepted it, with Startup following it.
+// The agent stops following when ctx ends.
+func (l *Launcher) BeginEphemeralAgent(ctx context.Context, pod *corev1.Pod, spec AgentSpec, targetContainer string) (Agent, error) {
+	if name, starting, ok := ReusableAgent(pod, spec.Image); ok {
+		l.infof("reusing agent %s in pod %s/%s", name, pod.Namespace, pod.Name)
+		agent := Agent{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Spec.NodeName, Container: name, Reused: true}
+		if starting {
+			agent.Startup = follow(ctx, l.Client, pod, name, l.Timeout)
+		}
+		return agent, nil
+	}
+	return l.StartEphemeralAgent(ctx, pod, spec, targetContainer)
+}
+
+// StartEphemeralAgent always adds a new agent to pod; it returns once the API
+// server accepted it, with Startup following it until it runs. The agent
+// stops following when ctx ends.
+func (l *Launcher) StartEphemeralAgent(ctx context.Context, pod *corev1.Pod, spec AgentSpec, targetContainer string) (Agent, error) {
 	if msg := NonRootWarning(pod, targetContainer); msg != "" {
 		l.infof("warning: %s", msg)
 	}
@@ -88,11 +125,8 @@ func (l *Launcher) AddEphemeralAgent(ctx context.Context, pod *corev1.Pod, spec 
 	if err != nil {
 		return Agent{}, &PatchError{PodNamespace: pod.Namespace, PodName: pod.Name, Err: err}
 	}
-	if _, err := WaitRunning(ctx, l.Client, patched, spec.Name, l.Timeout); err != nil {
-		return Agent{}, err
-	}
-	agent.Container = spec.Name
-	return agent, nil
+	return Agent{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Spec.NodeName, Container: spec.Name,
+		Startup: follow(ctx, l.Client, patched, spec.Name, l.Timeout)}, nil
 }
 
 // ephemeralPatch is the strategic merge patch from pod to withAgent, which only

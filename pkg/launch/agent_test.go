@@ -23,7 +23,17 @@ func withAgentStatus(pod *corev1.Pod, name, image string, state corev1.Container
 	return pod
 }
 
+// withAgentSpec adds an agent the kubelet has not reported on yet.
+func withAgentSpec(pod *corev1.Pod, name, image string) *corev1.Pod {
+	pod = pod.DeepCopy()
+	pod.Spec.EphemeralContainers = append(pod.Spec.EphemeralContainers, corev1.EphemeralContainer{
+		EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: name, Image: image},
+	})
+	return pod
+}
+
 var (
+	creating   = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}
 	running    = corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
 	terminated = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Completed"}}
 )
@@ -41,9 +51,20 @@ func TestReusableAgent(t *testing.T) {
 		{"not ours", withAgentStatus(appPod(), "debugger-aaaaa", testImage, running), ""},
 		{"second of two", withAgentStatus(withAgentStatus(appPod(), "netcheck-dev-aaaaa", testImage, terminated),
 			"netcheck-dev-bbbbb", testImage, running), "netcheck-dev-bbbbb"},
+		// Added by a run that did not wait for the kubelet's report.
+		{"starting, not reported yet", withAgentSpec(appPod(), "netcheck-dev-aaaaa", testImage), "netcheck-dev-aaaaa (starting)"},
+		{"creating", withAgentStatus(appPod(), "netcheck-dev-aaaaa", testImage, creating), "netcheck-dev-aaaaa (starting)"},
+		{"running wins over starting", withAgentStatus(withAgentSpec(appPod(), "netcheck-dev-aaaaa", testImage),
+			"netcheck-dev-bbbbb", testImage, running), "netcheck-dev-bbbbb"},
+		{"image missing: not reusable", withAgentStatus(appPod(), "netcheck-dev-aaaaa", testImage,
+			corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImageNeverPull"}}), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := ReusableAgent(tc.pod, testImage)
+			name, starting, ok := ReusableAgent(tc.pod, testImage)
+			got := name
+			if starting {
+				got += " (starting)"
+			}
 			if got != tc.want || ok != (tc.want != "") {
 				t.Errorf("ReusableAgent = %q, %v; want %q", got, ok, tc.want)
 			}
@@ -166,6 +187,30 @@ func TestEnsureEphemeralAgent(t *testing.T) {
 		}
 		if time.Since(start) > 4*time.Second {
 			t.Errorf("took %s: waited for the timeout instead of failing on the waiting reason", time.Since(start))
+		}
+	})
+
+	t.Run("start returns before the agent runs", func(t *testing.T) {
+		pod := appPod()
+		client := fake.NewClientset(pod)
+		l := &Launcher{Client: client, Timeout: 5 * time.Second}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		agent, err := l.StartEphemeralAgent(ctx, pod, spec, "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if agent.Startup == nil || agent.Container != spec.Name {
+			t.Fatalf("agent = %+v, want the new one with its Startup", agent)
+		}
+		select {
+		case <-agent.Startup.Done():
+			t.Fatalf("Startup done (%v) before any kubelet reported the agent", agent.Startup.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+		kubeletStarts(t, client, "default", "client", running)
+		if err := agent.Startup.Wait(ctx); err != nil {
+			t.Errorf("Startup = %v once the agent runs", err)
 		}
 	})
 

@@ -26,7 +26,7 @@ func Print(w io.Writer, format string, r *v1alpha1.Report) error {
 	var err error
 	switch format {
 	case "", "table":
-		err = printTable(w, r)
+		err = printTable(w, r, terminalWidth(w))
 	case "json":
 		err = printJSON(w, r)
 	case "yaml":

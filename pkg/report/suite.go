@@ -28,7 +28,7 @@ func PrintSuite(w io.Writer, format string, s *v1alpha1.SuiteReport) error {
 	var err error
 	switch format {
 	case "", "table":
-		err = printSuiteTable(w, s)
+		err = printSuiteTable(w, s, terminalWidth(w))
 	case "json":
 		var b []byte
 		if b, err = json.MarshalIndent(s, "", "  "); err == nil {
@@ -50,7 +50,11 @@ func PrintSuite(w io.Writer, format string, s *v1alpha1.SuiteReport) error {
 	return nil
 }
 
-func printSuiteTable(w io.Writer, s *v1alpha1.SuiteReport) error {
+func printSuiteTable(w io.Writer, s *v1alpha1.SuiteReport, width int) error {
+	prose := lineWidth
+	if width > 0 && width < prose {
+		prose = width
+	}
 	var b strings.Builder
 	for i, c := range s.Checks {
 		fmt.Fprintf(&b, "=== CHECK %d/%d %s: expect %s: %s\n", i+1, len(s.Checks), c.Name, c.Expect, strings.ToUpper(string(c.Outcome)))
@@ -59,10 +63,10 @@ func printSuiteTable(w io.Writer, s *v1alpha1.SuiteReport) error {
 			continue
 		}
 		writeSource(&b, c.Report)
-		if err := writeResults(&b, c.Report); err != nil {
+		if err := writeResults(&b, c.Report, width); err != nil {
 			return err
 		}
-		writeFindings(&b, c.Report.Findings)
+		writeFindings(&b, c.Report.Findings, prose)
 		// The diagnosis, not the verdict: for an expected-blocked path a fault is the point.
 		fmt.Fprintf(&b, "\nDIAGNOSIS  %s\n\n", oneLine(c.Report.Verdict.Summary))
 	}

@@ -12,16 +12,25 @@ import (
 
 // printTable writes the kubectl-style report: a header line naming the source,
 // one row per result, the findings with hop, evidence and fix, and the verdict.
-func printTable(w io.Writer, r *v1alpha1.Report) error {
+//
+// width is the terminal's width, 0 when the output is not a terminal. Like
+// kubectl's tables, rows are then as wide as their cells (a log, a file or a
+// pipe loses nothing); on a terminal the long columns wrap onto continuation
+// lines instead, so an address and its port are never cut off.
+func printTable(w io.Writer, r *v1alpha1.Report, width int) error {
+	prose := lineWidth
+	if width > 0 && width < prose {
+		prose = width
+	}
 	var b strings.Builder
 	writeSource(&b, r)
-	if err := writeResults(&b, r); err != nil {
+	if err := writeResults(&b, r, width); err != nil {
 		return err
 	}
 	if err := writeTraces(&b, r); err != nil {
 		return err
 	}
-	writeFindings(&b, r.Findings)
+	writeFindings(&b, r.Findings, prose)
 	writeVerdict(&b, r.Verdict)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -34,10 +43,11 @@ func writeSource(b *strings.Builder, r *v1alpha1.Report) {
 	}
 	src := fmt.Sprintf("SOURCE  pod %s/%s on node %s (%s), mode %s", r.Source.Namespace, r.Source.Pod,
 		firstNonEmpty(r.Source.Node, "?"), firstNonEmpty(strings.Join(r.Source.PodIPs, ", "), "no IP"), firstNonEmpty(r.Mode, "?"))
-	b.WriteString(ellipsize(src, lineWidth) + "\n\n")
+	b.WriteString(src + "\n\n")
 }
 
-// column is one table column; flexible columns give up width when the row is too wide.
+// column is one table column; flexible columns (min > 0) wrap when the row is
+// too wide for the terminal.
 type column struct {
 	header   string
 	cell     func(v1alpha1.CheckResult) string
@@ -46,7 +56,7 @@ type column struct {
 	disabled bool
 }
 
-func writeResults(b *strings.Builder, r *v1alpha1.Report) error {
+func writeResults(b *strings.Builder, r *v1alpha1.Report, width int) error {
 	if len(r.Results) == 0 {
 		b.WriteString("No check results.\n")
 		return nil
@@ -70,21 +80,50 @@ func writeResults(b *strings.Builder, r *v1alpha1.Report) error {
 		}
 	}
 	rows := groupByTarget(r.Results)
-	fitColumns(active, rows)
+	if width > 0 {
+		fitColumns(active, rows, width)
+	}
 
-	tw := tabwriter.NewWriter(b, 6, 4, 3, ' ', 0) // kubectl's printers.GetNewTabWriter settings
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 6, 4, 3, ' ', 0) // kubectl's printers.GetNewTabWriter settings
 	cells := make([]string, len(active))
 	for i, c := range active {
 		cells[i] = c.header
 	}
 	fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	lines := make([][]string, len(active))
 	for _, res := range rows {
+		height := 1
 		for i, c := range active {
-			cells[i] = ellipsize(oneLine(c.cell(res)), c.width)
+			text := oneLine(c.cell(res))
+			lines[i] = []string{text}
+			if width > 0 && c.min > 0 {
+				lines[i] = wrap(text, c.width, "", "  ")
+			}
+			height = max(height, len(lines[i]))
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		// Continuation lines carry only the wrapped cells, the others empty
+		// (every line keeps all its cells: tabwriter aligns runs of them).
+		for l := 0; l < height; l++ {
+			for i := range active {
+				cells[i] = ""
+				if l < len(lines[i]) {
+					cells[i] = lines[i][l]
+				}
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Empty trailing cells leave padding behind.
+	for _, l := range strings.SplitAfter(table.String(), "\n") {
+		if l != "" {
+			b.WriteString(strings.TrimRight(l, " \n") + "\n")
+		}
+	}
+	return nil
 }
 
 func resultCell(c v1alpha1.CheckResult) string {
@@ -94,21 +133,29 @@ func resultCell(c v1alpha1.CheckResult) string {
 	return c.Summary
 }
 
-// fitColumns sets each column's width to its widest cell, then shortens the
-// flexible columns, widest first, until a row fits lineWidth.
-func fitColumns(cols []*column, rows []v1alpha1.CheckResult) {
+// fitColumns sets each column's width to its widest cell, then narrows the
+// flexible columns, widest first, until a row fits width.
+func fitColumns(cols []*column, rows []v1alpha1.CheckResult, width int) {
 	total := 3 * (len(cols) - 1)
+	floor := map[*column]int{}
 	for _, c := range cols {
 		c.width = utf8.RuneCountInString(c.header)
+		// A flexible column wraps at spaces, so it cannot get narrower than its
+		// longest word (an address, a name).
+		floor[c] = max(c.min, c.width)
 		for _, res := range rows {
-			c.width = max(c.width, utf8.RuneCountInString(oneLine(c.cell(res))))
+			text := oneLine(c.cell(res))
+			c.width = max(c.width, utf8.RuneCountInString(text))
+			for _, word := range strings.Fields(text) {
+				floor[c] = max(floor[c], utf8.RuneCountInString(word))
+			}
 		}
 		total += c.width
 	}
-	for total > lineWidth {
+	for total > width {
 		var widest *column
 		for _, c := range cols {
-			if c.min > 0 && c.width > c.min && (widest == nil || c.width > widest.width) {
+			if c.min > 0 && c.width > floor[c] && (widest == nil || c.width > widest.width) {
 				widest = c
 			}
 		}
@@ -138,25 +185,25 @@ func groupByTarget(results []v1alpha1.CheckResult) []v1alpha1.CheckResult {
 	return out
 }
 
-func writeFindings(b *strings.Builder, findings []v1alpha1.Finding) {
+func writeFindings(b *strings.Builder, findings []v1alpha1.Finding, width int) {
 	if len(findings) == 0 {
 		return
 	}
 	b.WriteString("\nFINDINGS\n")
 	for i, f := range findings {
 		head := fmt.Sprintf("%d. %s %s: ", i+1, strings.ToUpper(string(f.Severity)), f.ID)
-		for _, l := range wrap(f.Summary, lineWidth, head, "   ") {
+		for _, l := range wrap(f.Summary, width, head, "   ") {
 			b.WriteString(l + "\n")
 		}
-		field(b, "hop:", []string{f.Hop})
-		field(b, "evidence:", f.Evidence)
-		field(b, "fix:", []string{f.Fix})
-		field(b, "checks:", []string{strings.Join(f.CheckIDs, ", ")})
+		field(b, width, "hop:", []string{f.Hop})
+		field(b, width, "evidence:", f.Evidence)
+		field(b, width, "fix:", []string{f.Fix})
+		field(b, width, "checks:", []string{strings.Join(f.CheckIDs, ", ")})
 	}
 }
 
 // field writes a labelled, wrapped block: "   evidence: first line\n             next".
-func field(b *strings.Builder, label string, values []string) {
+func field(b *strings.Builder, width int, label string, values []string) {
 	const labelWidth = 10
 	pad := strings.Repeat(" ", 3+labelWidth)
 	first := fmt.Sprintf("   %-*s", labelWidth, label)
@@ -164,7 +211,7 @@ func field(b *strings.Builder, label string, values []string) {
 		if v == "" {
 			continue
 		}
-		for _, l := range wrap(v, lineWidth, first, pad+"  ") {
+		for _, l := range wrap(v, width, first, pad+"  ") {
 			b.WriteString(l + "\n")
 		}
 		first = pad

@@ -27,13 +27,16 @@ func TestTableGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		report *v1alpha1.Report
+		// width is the terminal's; 0 is not a terminal.
+		width int
 	}{
-		{"one_endpoint_refused", diagnosed(fx.OneEndpointRefused())},
-		{"healthy", diagnosed(fx.Healthy())},
+		{"one_endpoint_refused", diagnosed(fx.OneEndpointRefused()), 0},
+		{"healthy", diagnosed(fx.Healthy()), 0},
+		{"healthy_terminal_80", diagnosed(fx.Healthy()), 80},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			if err := Print(&out, "table", tc.report); err != nil {
+			if err := printTable(&out, tc.report, tc.width); err != nil {
 				t.Fatal(err)
 			}
 			golden := filepath.Join("testdata", tc.name+".txt")
@@ -53,10 +56,12 @@ func TestTableGolden(t *testing.T) {
 	}
 }
 
-func TestTableFits120Columns(t *testing.T) {
+// On a 120-column terminal the table fits by wrapping its long cells: no line
+// is wider, nothing is cut off (the review found "10.96.73.64:…": the port lost).
+func TestTableOnATerminalWraps(t *testing.T) {
 	r := diagnosed(fx.Busy())
 	var out bytes.Buffer
-	if err := Print(&out, "", r); err != nil {
+	if err := printTable(&out, r, lineWidth); err != nil {
 		t.Fatal(err)
 	}
 	text := out.String()
@@ -71,6 +76,20 @@ func TestTableFits120Columns(t *testing.T) {
 			t.Errorf("trailing space: %q", l)
 		}
 	}
+	if strings.Contains(text, "…") {
+		t.Errorf("a cell was cut off:\n%s", text)
+	}
+	// Every target label and result is there whole, if over several lines.
+	flat := strings.Join(strings.Fields(text), " ")
+	for _, res := range r.Results {
+		for _, cell := range []string{res.Target, resultCell(res)} {
+			for _, word := range strings.Fields(cell) {
+				if !strings.Contains(flat, word) {
+					t.Errorf("%q of %q is missing", word, cell)
+				}
+			}
+		}
+	}
 	for _, want := range []string{
 		"TARGET", "VANTAGE", "node k8slab-node1", // two vantages: the column shows
 		"1. FAULT listening-on-loopback-only: ",
@@ -83,6 +102,26 @@ func TestTableFits120Columns(t *testing.T) {
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("table lacks %q\n%s", want, text)
+		}
+	}
+}
+
+// Not on a terminal (a pipe, a file, a CI log), rows are as wide as their
+// cells, as in kubectl's tables: one line per result, whole.
+func TestTableOffATerminalIsWide(t *testing.T) {
+	r := diagnosed(fx.Busy())
+	var out bytes.Buffer
+	if err := Print(&out, "table", r); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	for _, res := range r.Results {
+		found := false
+		for _, l := range lines {
+			found = found || strings.HasPrefix(l, res.Target+" ") && strings.Contains(l, oneLine(resultCell(res)))
+		}
+		if !found {
+			t.Errorf("no line holds %q with its result %q:\n%s", res.Target, resultCell(res), out.String())
 		}
 	}
 }
