@@ -39,7 +39,7 @@ func (r *run) nodeExec(ctx context.Context, agent launch.Agent, req v1alpha1.Pro
 	)
 	exec := kube.ExecRequest{
 		Namespace: agent.Namespace, Pod: agent.Pod, Container: agent.Container,
-		Command: launch.RunCommand(base64.StdEncoding.EncodeToString(body)),
+		Command: agent.RunCommand(base64.StdEncoding.EncodeToString(body)),
 	}
 	err = kube.StreamEvents(ctx, r.deps.Executor, exec, func(raw []byte, ev v1alpha1.Event) error {
 		mu.Lock()

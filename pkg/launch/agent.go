@@ -25,6 +25,9 @@ type Agent struct {
 	// Startup follows a just-added agent until the kubelet reports it running
 	// (or failing for good); nil when the agent was known to run already.
 	Startup *Startup
+	// Socket is the agent's heartbeat socket when it is not the probe's
+	// default (node pods: see NodeAgentSocket).
+	Socket string
 }
 
 // ReusableAgent finds an agent of image in pod that runs, or that is still

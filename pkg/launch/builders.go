@@ -69,7 +69,7 @@ func NodeAgentPod(namespace, node string, spec AgentSpec, profile Profile) (*cor
 				Name:                     NodeAgentContainer,
 				Image:                    spec.Image,
 				ImagePullPolicy:          spec.ImagePullPolicy,
-				Command:                  AgentCommand(spec.IdleTimeout),
+				Command:                  append(AgentCommand(spec.IdleTimeout), "--socket", NodeAgentSocket(spec.Name)),
 				TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 			}},
 		},

@@ -76,10 +76,11 @@ func TestNodeAgentPod(t *testing.T) {
 			DNSPolicy:                    corev1.DNSClusterFirstWithHostNet,
 			Tolerations:                  []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
 			Containers: []corev1.Container{{
-				Name:                     "probe",
-				Image:                    "ghcr.io/kubectl-netcheck/netcheck-probe:1.0.0",
-				ImagePullPolicy:          corev1.PullIfNotPresent,
-				Command:                  []string{"/netcheck-probe", "agent", "--idle-timeout", "1h"},
+				Name:            "probe",
+				Image:           "ghcr.io/kubectl-netcheck/netcheck-probe:1.0.0",
+				ImagePullPolicy: corev1.PullIfNotPresent,
+				Command: []string{"/netcheck-probe", "agent", "--idle-timeout", "1h",
+					"--socket", "@netcheck-agent-netcheck-node2-abcde"},
 				TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 				SecurityContext: &corev1.SecurityContext{
 					Privileged: ptr.To(true), RunAsUser: ptr.To[int64](0), RunAsNonRoot: ptr.To(false),

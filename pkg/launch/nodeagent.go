@@ -26,7 +26,7 @@ func (l *Launcher) StartNodeAgent(ctx context.Context, namespace, node string, s
 	if err != nil {
 		return Agent{}, err
 	}
-	agent := Agent{Namespace: namespace, Pod: pod.Name, Container: NodeAgentContainer, Node: node}
+	agent := Agent{Namespace: namespace, Pod: pod.Name, Container: NodeAgentContainer, Node: node, Socket: NodeAgentSocket(pod.Name)}
 	l.infof("creating node pod %s/%s on node %s (%s)", namespace, pod.Name, node, spec.Image)
 	created, err := l.Client.CoreV1().Pods(namespace).Create(ctx, pod, metav1.CreateOptions{})
 	if err != nil {

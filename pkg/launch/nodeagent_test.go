@@ -77,7 +77,11 @@ func TestStartNodeAgent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Agent{Namespace: "ops", Pod: "netcheck-node2-abcde", Container: "probe", Node: "node2"}
+		want := Agent{Namespace: "ops", Pod: "netcheck-node2-abcde", Container: "probe", Node: "node2",
+			Socket: "@netcheck-agent-netcheck-node2-abcde"}
+		if agent.RunCommand("e30=")[5] != want.Socket {
+			t.Errorf("runs heartbeat on %q, want the pod's own socket", agent.RunCommand("e30="))
+		}
 		if agent != want {
 			t.Errorf("agent = %+v, want %+v", agent, want)
 		}

@@ -56,6 +56,22 @@ func RunCommand(requestB64 string) []string {
 	return []string{ProbeBinary, "run", "--request-b64", requestB64}
 }
 
+// RunCommand is the exec that runs one request in this agent, heartbeating on
+// its socket.
+func (a Agent) RunCommand(requestB64 string) []string {
+	cmd := RunCommand(requestB64)
+	if a.Socket != "" {
+		cmd = append(cmd, "--agent-socket", a.Socket)
+	}
+	return cmd
+}
+
+// NodeAgentSocket is the heartbeat socket of node pod name. Abstract unix
+// sockets belong to the network namespace, which every hostNetwork pod of a
+// node shares: on the probe's default one, a second node pod on the node (a
+// concurrent run, or the last run's pod still being killed) could not start.
+func NodeAgentSocket(name string) string { return "@netcheck-agent-" + name }
+
 // shortDuration prints 15m rather than 15m0s.
 func shortDuration(d time.Duration) string {
 	s := d.String()
