@@ -35,10 +35,9 @@ func TestNodeModeLeavesNodeStateUnchanged(t *testing.T) {
 	f := newWebFixture(t, c, "nodestate")
 	nodes := []lab.Node{lab.Node1, lab.Node2}
 
-	before := map[string]nodeState{}
-	for _, n := range nodes {
-		before[n.Name] = readNodeState(t, n)
-	}
+	// kube-proxy rewrites the rules whenever any Service changes (a previous
+	// test's namespace going away): start from a firewall at rest.
+	before := settledState(t, nodes)
 	rep := netcheckJSON(t, c, framework.Context(t, nodeModeTimeout), v1alpha1.ExitOK,
 		"-n", f.ns, "client", "--to", "svc/web", "--mode", "node", "--deep")
 	if n := len(resultsOf(rep, v1alpha1.CheckTrace)); n == 0 {
@@ -57,6 +56,34 @@ func TestNodeModeLeavesNodeStateUnchanged(t *testing.T) {
 
 // nodeState is a node's state by part, each as sorted or ordered lines.
 type nodeState map[string][]string
+
+// settledState reads every node's state until it has not changed for three
+// reads a second apart (at most a minute and a half).
+func settledState(t *testing.T, nodes []lab.Node) map[string]nodeState {
+	t.Helper()
+	read := func() map[string]nodeState {
+		out := map[string]nodeState{}
+		for _, n := range nodes {
+			out[n.Name] = readNodeState(t, n)
+		}
+		return out
+	}
+	last, same := read(), 0
+	for deadline := time.Now().Add(90 * time.Second); same < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("node state still changing after 90 s; the cluster is busy:\n%s", cmp.Diff(last, read()))
+		}
+		time.Sleep(time.Second)
+		next := read()
+		if cmp.Equal(last, next) {
+			same++
+		} else {
+			same = 0
+		}
+		last = next
+	}
+	return last
+}
 
 var (
 	// iptables-save prints chain counters as [packets:bytes].
