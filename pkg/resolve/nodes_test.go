@@ -32,10 +32,10 @@ func TestNodeFactsOf(t *testing.T) {
 		{
 			name: "flannel vxlan node, public-ip on another interface than the InternalIP",
 			node: flannelNode("netcheck-node1", "10.200.0.1", "10.244.1.0/24", map[string]string{
-				"flannel.alpha.coreos.com/backend-data":       `{"VNI":1,"VtepMAC":"6e:57:26:d7:94:00"}`,
-				"flannel.alpha.coreos.com/backend-type":       "vxlan",
+				"flannel.alpha.coreos.com/backend-data":        `{"VNI":1,"VtepMAC":"6e:57:26:d7:94:00"}`,
+				"flannel.alpha.coreos.com/backend-type":        "vxlan",
 				"flannel.alpha.coreos.com/kube-subnet-manager": "true",
-				"flannel.alpha.coreos.com/public-ip":          "10.201.0.1",
+				"flannel.alpha.coreos.com/public-ip":           "10.201.0.1",
 			}),
 			want: v1alpha1.NodeFacts{Name: "netcheck-node1", InternalIP: "10.200.0.1", PodCIDR: "10.244.1.0/24",
 				Flannel: &v1alpha1.FlannelFacts{BackendType: "vxlan", VNI: 1, VtepMAC: "6e:57:26:d7:94:00", PublicIP: "10.201.0.1"}},
