@@ -1,0 +1,112 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+)
+
+// ruleLeakedNetns warns about namespaces on the pod network that no live pod
+// owns and about runtime shims orphaned to PID 1, one finding per node. They
+// break nothing yet (a namespace already in an IP conflict is reported there),
+// but each holds an address the CNI may hand out again.
+func ruleLeakedNetns(d *diagnosis) {
+	for _, n := range d.nodes.list {
+		var lines, ids []string
+		leaks, shims := 0, 0
+		for _, scan := range n.scans {
+			r := scan.NSScan
+			inConflict := conflictInodes(r)
+			cited := false
+			for _, l := range r.Leaked {
+				if inConflict[l.Inode] {
+					continue
+				}
+				leaks++
+				cited = true
+				lines = append(lines, leakLine(l))
+			}
+			for _, s := range r.OrphanShims {
+				shims++
+				cited = true
+				lines = append(lines, shimLine(s))
+			}
+			if cited {
+				ids = append(ids, scan.ID)
+			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		var what []string
+		if leaks > 0 {
+			what = append(what, plural(leaks, "leaked network namespace", "leaked network namespaces"))
+		}
+		if shims > 0 {
+			what = append(what, plural(shims, "orphaned runtime shim", "orphaned runtime shims"))
+		}
+		f := newFinding(IDLeakedNetns)
+		f.Target = nodeLabel(n)
+		f.Summary = fmt.Sprintf("node %s: %s", n.name, strings.Join(what, " and "))
+		f.Hop = fmt.Sprintf("node %s", n.name)
+		f.Evidence = lines
+		f.CheckIDs = ids
+		d.add(f)
+	}
+}
+
+// conflictInodes are the namespaces holding an IP some other namespace holds too.
+func conflictInodes(r *v1alpha1.NSScanResult) map[uint64]bool {
+	out := map[uint64]bool{}
+	for _, dup := range r.Duplicates {
+		if len(dup.Holders) < 2 {
+			continue
+		}
+		for _, h := range dup.Holders {
+			out[h.Inode] = true
+		}
+	}
+	return out
+}
+
+func leakLine(l v1alpha1.LeakedNetNS) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "leaked net:[%d]", l.Inode)
+	if len(l.Addrs) > 0 {
+		fmt.Fprintf(&b, " holding %s", strings.Join(l.Addrs, ", "))
+	}
+	if len(l.BridgePorts) > 0 {
+		fmt.Fprintf(&b, ", bridge port %s", strings.Join(l.BridgePorts, ","))
+	}
+	if len(l.Paths) > 0 {
+		fmt.Fprintf(&b, ", mounted at %s", strings.Join(l.Paths, ","))
+	}
+	if ps := procList(l.Processes, 4); ps != "" {
+		b.WriteString(", " + ps)
+	} else {
+		b.WriteString(", no processes (kept by its bind mount)")
+	}
+	if l.Reason != "" {
+		b.WriteString(": " + l.Reason)
+	}
+	return b.String()
+}
+
+func shimLine(s v1alpha1.OrphanShim) string {
+	line := fmt.Sprintf("orphaned shim pid %d %s, parent %d", s.PID, s.Comm, s.PPID)
+	if s.SandboxID != "" {
+		line += fmt.Sprintf(", sandbox %.13s gone", s.SandboxID)
+	}
+	if len(s.Children) > 0 {
+		line += ", still running " + procList(s.Children, 3)
+	}
+	if len(s.NetNSInodes) > 0 {
+		inodes := make([]string, len(s.NetNSInodes))
+		for i, ino := range s.NetNSInodes {
+			inodes[i] = fmt.Sprintf("net:[%d]", ino)
+		}
+		line += " in " + strings.Join(inodes, ", ")
+	}
+	return line
+}
