@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -45,6 +46,15 @@ type Config struct {
 	Plan    plan.Options
 	// Events, when set, gets every probe event line as it arrives (-o ndjson).
 	Events io.Writer
+
+	// Mode is ModeAuto ("" too), ModePod or ModeNode (see mode.go); Deep adds
+	// the node view to a passing pod view in auto mode.
+	Mode string
+	Deep bool
+	// NodeNamespace is where node pods are created; "" is Namespace.
+	NodeNamespace string
+	// CaptureOut, when set, is the directory one pcapng per node is written to.
+	CaptureOut string
 }
 
 // Progress shows the run as it goes; *report.Progress implements it.
@@ -87,12 +97,12 @@ func (c Config) Validate() error {
 	switch {
 	case c.Source.Name == "":
 		return fmt.Errorf("no source pod")
-	case len(c.Targets) == 0:
+	case len(c.Targets) == 0 && c.Source.Kind != target.SourceNode:
 		return fmt.Errorf("no targets: name at least one with --to")
 	case c.Image == "":
 		return fmt.Errorf("no probe image")
 	}
-	return nil
+	return c.validateMode()
 }
 
 // Run checks the network from the source pod to every target and returns the
@@ -110,6 +120,9 @@ func Run(ctx context.Context, deps Deps, cfg Config) (*v1alpha1.Report, error) {
 	report, err := r.do(ctx)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
+			if r.nodePods {
+				return nil, fmt.Errorf("interrupted (%w); the node pods were deleted", ctx.Err())
+			}
 			return nil, fmt.Errorf("interrupted (%w); an agent already started stays in its pod and exits by itself after %s idle",
 				ctx.Err(), launch.DefaultIdleTimeout)
 		}
@@ -125,10 +138,26 @@ type run struct {
 	report  *v1alpha1.Report
 	// order is each check's place in the plan, so results print in plan order.
 	order map[string]int
+	// nodePods is set once node pods may exist (they are deleted when the run ends).
+	nodePods bool
+	// mu guards report.Results and order while node agents report at once.
+	mu sync.Mutex
+	// captures are the trace pcapng files per node, for --capture-out.
+	captures map[string][][]byte
 }
 
 func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
+	if r.cfg.Source.Kind == target.SourceNode {
+		return r.nodeOnly(ctx)
+	}
 	resolved, err := r.resolveAndLaunch(ctx)
+	if r.cfg.mode() == ModeNode && err == nil {
+		return r.nodeMode(ctx, resolved, "--mode node")
+	}
+	if reason, ok := r.fallbackReason(resolved, err); ok {
+		r.deps.Progress.Infof("falling back to node mode: %s", reason)
+		return r.nodeMode(ctx, resolved, reason)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +184,26 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 	r.report.Results = append(r.report.Results, results...)
 
 	r.report.Results = append(r.report.Results, r.followUp(ctx)...)
+	if reason := r.deepReason(); reason != "" {
+		r.deps.Progress.Infof("adding the node view: %s", reason)
+		switch err := r.nodeView(ctx, resolved, false); {
+		case err != nil && ctx.Err() != nil:
+			return nil, err
+		case err != nil:
+			// The pod view stands on its own: report it, and why the node view is missing.
+			err = kube.Explain(err)
+			r.deps.Progress.Infof("warning: the node view could not run: %v", err)
+			r.report.ModeReason += "; node view not added (" + reason + "): " + err.Error()
+		default:
+			r.report.Mode = ModePodNode
+			r.report.ModeReason += "; node view added: " + reason
+		}
+	}
+	return r.finish()
+}
+
+// finish orders the results, diagnoses and decides the verdict.
+func (r *run) finish() (*v1alpha1.Report, error) {
 	sortResults(r.report.Results, r.order)
 	r.report.Findings = diagnose.Diagnose(r.report)
 	r.report.Verdict = diagnose.Decide(r.report)

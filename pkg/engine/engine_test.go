@@ -132,7 +132,9 @@ func TestRunFollowsUpRefusedEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	probe := &scriptedProbe{outcome: healthy("10.244.1.12:8080")}
-	report, err := Run(ctx, Deps{Client: client, Executor: probe}, config(t, "client", "svc/web"))
+	cfg := config(t, "client", "svc/web")
+	cfg.Mode = ModePod // the pod view's own follow-up, without a node view
+	report, err := Run(ctx, Deps{Client: client, Executor: probe}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +157,7 @@ func TestRunFollowUpThatCannotRunIsAResult(t *testing.T) {
 	// web-2 gets no agent and no kubelet: its agent never runs.
 	cfg := config(t, "client", "svc/web")
 	cfg.Timeout = 300 * time.Millisecond
+	cfg.Mode = ModePod
 	report, err := Run(ctx, Deps{Client: client, Executor: &scriptedProbe{outcome: healthy("10.244.1.12:8080")}}, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"golang.org/x/sync/errgroup"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
@@ -17,6 +18,15 @@ type resolved struct {
 	report     *v1alpha1.Report
 	agent      launch.Agent
 	dnsServers []v1alpha1.DNSServer
+	// source is the source pod as read and container the one the agent
+	// targets: node mode enters the pod's netns by them.
+	source    *corev1.Pod
+	container string
+	// noAgent says why no ephemeral agent was started ("" when one was).
+	noAgent string
+	// launchErr is why the agent could not start; the resolution is still
+	// valid, so auto mode can fall back to node mode.
+	launchErr error
 }
 
 type launched struct {
@@ -31,7 +41,7 @@ type launched struct {
 func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 	res := &resolve.Resolver{Client: r.deps.Client, Namespace: r.cfg.Namespace}
 	report := &v1alpha1.Report{
-		APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.KindReport, Mode: "pod",
+		APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.KindReport, Mode: r.startMode(),
 		Targets: make([]v1alpha1.Target, len(r.cfg.Targets)),
 	}
 	var out resolved
@@ -51,6 +61,10 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 		container, err := resolve.TargetContainer(pod, r.cfg.Container)
 		if err != nil {
 			return err
+		}
+		out.source, out.container = pod, container
+		if out.noAgent = r.skipAgent(pod); out.noAgent != "" {
+			return nil
 		}
 		launchStarted = true
 		go func() {
@@ -84,11 +98,19 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 		}
 		return resolved{}, err
 	}
+	out.report = report
+	if r.cfg.mode() == ModeNode {
+		report.ModeReason = "--mode node"
+	}
 	r.deps.Progress.Resolved(report)
+	if !launchStarted {
+		return out, nil
+	}
 
 	l := <-launchDone
 	if l.err != nil {
-		return resolved{}, l.err
+		out.launchErr = l.err
+		return out, l.err
 	}
 	report.ModeReason = fmt.Sprintf("ephemeral agent %s in the source pod", l.agent.Container)
 	if l.agent.Reused {

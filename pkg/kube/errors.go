@@ -21,7 +21,8 @@ type APIOp interface {
 // RequiredRBAC is what the plugin needs in the source pod's namespace (and the
 // target namespaces); printed with every permission error.
 const RequiredRBAC = "get,list pods, services, discovery.k8s.io endpointslices, apps deployments; " +
-	"patch pods/ephemeralcontainers; create,get pods/exec; list kube-system endpointslices (for DNS)"
+	"patch pods/ephemeralcontainers; create,get pods/exec; list kube-system endpointslices (for DNS); " +
+	"node mode: create,delete pods in --node-namespace, list pods and get nodes cluster-wide"
 
 var (
 	forbiddenRE = regexp.MustCompile(`(?:User|user) "([^"]*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?`)
@@ -50,6 +51,13 @@ func Explain(err error) error {
 		ns := "NAMESPACE"
 		if hasOp {
 			ns = op.Namespace()
+		}
+		if w, ok := op.(interface{ Workload() string }); hasOp && ok && w.Workload() == "node pod" {
+			return fmt.Errorf("the Pod Security admission rejected the node pod: namespace %s enforces the %q level (version %s): %s. "+
+				"The node pod needs hostNetwork, hostPID and a privileged container, which only the \"privileged\" level allows: "+
+				"`kubectl label namespace %s pod-security.kubernetes.io/enforce=privileged --overwrite`, "+
+				"or run it in a namespace that allows it with --node-namespace",
+				ns, m[1], m[2], m[3], ns)
 		}
 		return fmt.Errorf("the Pod Security admission rejected the agent: namespace %s enforces the %q level (version %s): %s. "+
 			"The agent needs NET_RAW and NET_ADMIN as root, which only the \"privileged\" level allows: "+

@@ -18,6 +18,17 @@ func (p *patchOp) Unwrap() error       { return p.err }
 func (p *patchOp) Namespace() string   { return "default" }
 func (p *patchOp) Subresource() string { return "ephemeralcontainers" }
 
+// nodePodOp is a rejected node pod create, as launch.NodePodError reports it.
+type nodePodOp struct{ err error }
+
+func (p *nodePodOp) Error() string {
+	return "create node pod ops/netcheck-node2-abcde: " + p.err.Error()
+}
+func (p *nodePodOp) Unwrap() error       { return p.err }
+func (p *nodePodOp) Namespace() string   { return "ops" }
+func (p *nodePodOp) Subresource() string { return "" }
+func (p *nodePodOp) Workload() string    { return "node pod" }
+
 var pods = schema.GroupResource{Resource: "pods"}
 
 func TestExplain(t *testing.T) {
@@ -46,6 +57,19 @@ func TestExplain(t *testing.T) {
 			want: []string{`namespace default enforces the "restricted" level (version latest)`,
 				`must not include "NET_ADMIN", "NET_RAW"`,
 				"kubectl label namespace default pod-security.kubernetes.io/enforce=privileged", "node mode"},
+		},
+		{
+			name: "pod security rejects the node pod",
+			err: &nodePodOp{apierrors.NewForbidden(pods, "netcheck-node2-abcde", errors.New(
+				`violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true), privileged (container "probe" must not set securityContext.privileged=true)`))},
+			want: []string{`rejected the node pod: namespace ops enforces the "baseline" level`, "hostNetwork, hostPID and a privileged container",
+				"kubectl label namespace ops pod-security.kubernetes.io/enforce=privileged", "--node-namespace"},
+		},
+		{
+			name: "rbac on creating the node pod",
+			err: &nodePodOp{apierrors.NewForbidden(pods, "netcheck-node2-abcde", errors.New(
+				`User "bob" cannot create resource "pods" in API group "" in the namespace "ops"`))},
+			want: []string{`bob may not create pods in namespace ops`, "kubectl auth can-i create pods -n ops", "node mode: create,delete pods"},
 		},
 		{
 			name: "no ephemeral containers",

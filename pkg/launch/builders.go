@@ -2,6 +2,7 @@ package launch
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +13,8 @@ import (
 const (
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	ManagedByValue = "kubectl-netcheck"
+	// NodeLabel names the node a node pod checks, for `kubectl get pods -l`.
+	NodeLabel = "netcheck.kubectl.io/node"
 )
 
 // WithEphemeralAgent returns a copy of pod with the agent added as an ephemeral
@@ -40,17 +43,23 @@ const NodeAgentContainer = "probe"
 
 // NodeAgentPod builds the pod that runs the agent on node (node mode): pinned
 // to the node, never restarted, no API token (the probe never talks to the
-// API), with profile applied to its one container.
+// API), killed by the kubelet at its active deadline should the run that made
+// it fail to delete it, with profile applied to its one container.
 func NodeAgentPod(namespace, node string, spec AgentSpec, profile Profile) (*corev1.Pod, error) {
+	deadline := spec.ActiveDeadline
+	if deadline <= 0 {
+		deadline = DefaultNodePodDeadline
+	}
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      spec.Name,
 			Namespace: namespace,
-			Labels:    map[string]string{ManagedByLabel: ManagedByValue},
+			Labels:    map[string]string{ManagedByLabel: ManagedByValue, NodeLabel: nodeLabelValue(node)},
 		},
 		Spec: corev1.PodSpec{
 			NodeName:                     node,
 			RestartPolicy:                corev1.RestartPolicyNever,
+			ActiveDeadlineSeconds:        ptr.To(int64(deadline.Seconds())),
 			AutomountServiceAccountToken: ptr.To(false),
 			Containers: []corev1.Container{{
 				Name:                     NodeAgentContainer,
@@ -65,6 +74,15 @@ func NodeAgentPod(namespace, node string, spec AgentSpec, profile Profile) (*cor
 		return nil, fmt.Errorf("apply %s profile: %w", profile.Name(), err)
 	}
 	return pod, nil
+}
+
+// nodeLabelValue is node as a label value (at most 63 characters; node names
+// can be longer DNS subdomains).
+func nodeLabelValue(node string) string {
+	if len(node) > 63 {
+		node = strings.TrimRight(node[:63], ".-_")
+	}
+	return node
 }
 
 // NonRootWarning explains, before launch, that the pod asks for non-root while

@@ -53,20 +53,21 @@ func TestWithEphemeralAgent(t *testing.T) {
 }
 
 func TestNodeAgentPod(t *testing.T) {
-	spec := AgentSpec{Name: "netcheck-node-node2-abcde", Image: "ghcr.io/kubectl-netcheck/netcheck-probe:1.0.0",
-		ImagePullPolicy: corev1.PullIfNotPresent, IdleTimeout: time.Hour}
+	spec := AgentSpec{Name: "netcheck-node2-abcde", Image: "ghcr.io/kubectl-netcheck/netcheck-probe:1.0.0",
+		ImagePullPolicy: corev1.PullIfNotPresent, IdleTimeout: time.Hour, ActiveDeadline: 2 * time.Hour}
 	got, err := NodeAgentPod("kube-system", "node2", spec, NodeProfile{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: "netcheck-node-node2-abcde", Namespace: "kube-system",
-			Labels: map[string]string{"app.kubernetes.io/managed-by": "kubectl-netcheck"},
+			Name: "netcheck-node2-abcde", Namespace: "kube-system",
+			Labels: map[string]string{"app.kubernetes.io/managed-by": "kubectl-netcheck", "netcheck.kubectl.io/node": "node2"},
 		},
 		Spec: corev1.PodSpec{
 			NodeName:                     "node2",
 			RestartPolicy:                corev1.RestartPolicyNever,
+			ActiveDeadlineSeconds:        ptr.To[int64](7200),
 			AutomountServiceAccountToken: ptr.To(false),
 			HostNetwork:                  true,
 			HostPID:                      true,
@@ -87,6 +88,19 @@ func TestNodeAgentPod(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+
+	// Without a deadline the default applies; a node name too long for a label is cut.
+	long := strings.Repeat("n", 70) + ".example.com"
+	got, err = NodeAgentPod("default", long, AgentSpec{Name: "x", Image: "i"}, NodeProfile{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := *got.Spec.ActiveDeadlineSeconds; d != int64(DefaultNodePodDeadline.Seconds()) {
+		t.Errorf("default activeDeadlineSeconds = %d", d)
+	}
+	if v := got.Labels[NodeLabel]; len(v) > 63 || got.Spec.NodeName != long {
+		t.Errorf("node label %q (%d chars), nodeName %q", v, len(v), got.Spec.NodeName)
+	}
 }
 
 func TestProfilesNeedTheirContainer(t *testing.T) {
@@ -103,7 +117,8 @@ func TestNames(t *testing.T) {
 		{AgentName("dev", "abcde"), "netcheck-dev-abcde"},
 		{AgentName("v1.2.3+Dirty", "abcde"), "netcheck-v1-2-3-dirty-abcde"},
 		{AgentName("..", "abcde"), "netcheck-probe-abcde"},
-		{NodePodName("k8slab-node2", "x1y2z"), "netcheck-node-k8slab-node2-x1y2z"},
+		{NodePodName("k8slab-node2", "x1y2z"), "netcheck-k8slab-node2-x1y2z"},
+		{NodePodName("Node_1.example.com", "x1y2z"), "netcheck-node-1-example-com-x1y2z"},
 		{shortDuration(15 * time.Minute), "15m"},
 		{shortDuration(time.Hour), "1h"},
 		{shortDuration(90 * time.Second), "1m30s"},

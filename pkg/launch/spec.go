@@ -27,7 +27,18 @@ type AgentSpec struct {
 	Image           string
 	ImagePullPolicy corev1.PullPolicy
 	IdleTimeout     time.Duration
+	// ActiveDeadline bounds a node pod's life (activeDeadlineSeconds), a safety
+	// net for a run that could not delete its pod; 0 means
+	// DefaultNodePodDeadline. Ephemeral containers have no such field.
+	ActiveDeadline time.Duration
 }
+
+// Node pods: the agent idles out sooner than an ephemeral one (nothing reuses
+// it), and the kubelet kills the pod at its deadline whatever it is doing.
+const (
+	NodeAgentIdleTimeout   = 10 * time.Minute
+	DefaultNodePodDeadline = 30 * time.Minute
+)
 
 // AgentCommand is the long-lived agent process the plugin later execs `run` next to.
 func AgentCommand(idle time.Duration) []string {
@@ -70,12 +81,15 @@ func AgentName(tag, suffix string) string {
 	return AgentPrefix + tag + "-" + suffix
 }
 
-// NodePodName is netcheck-node-<node>-<suffix>, kept within 63 characters.
+// NodePodName is netcheck-<node>-<suffix>, kept within 63 characters.
 func NodePodName(node, suffix string) string {
 	node = strings.Trim(notNameChars.ReplaceAllString(strings.ToLower(node), "-"), "-")
-	maxNode := 63 - len(AgentPrefix+"node-") - 1 - len(suffix)
+	if node == "" {
+		node = "node"
+	}
+	maxNode := 63 - len(AgentPrefix) - 1 - len(suffix)
 	if len(node) > maxNode {
 		node = strings.TrimRight(node[:maxNode], "-")
 	}
-	return fmt.Sprintf("%snode-%s-%s", AgentPrefix, node, suffix)
+	return fmt.Sprintf("%s%s-%s", AgentPrefix, node, suffix)
 }

@@ -25,10 +25,27 @@ const DefaultTimeout = 60 * time.Second
 // or timeout passes. It watches instead of polling so the run continues the
 // moment kubelet reports the container started.
 func WaitRunning(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, name string, timeout time.Duration) (*corev1.Pod, error) {
+	return watchPod(ctx, client, pod, timeout, podWait{
+		what:     fmt.Sprintf("agent %s in pod %s/%s", name, pod.Namespace, pod.Name),
+		done:     func(p *corev1.Pod) (bool, error) { return AgentState(p, name) },
+		describe: func(p *corev1.Pod) string { return describeState(p.Status.EphemeralContainerStatuses, name) },
+	})
+}
+
+// podWait is what watchPod waits for: done decides from each version of the
+// pod, describe says where it was when the time ran out.
+type podWait struct {
+	what     string
+	done     func(*corev1.Pod) (bool, error)
+	describe func(*corev1.Pod) string
+}
+
+// watchPod watches pod until w.done says it is done or failed, or timeout passes.
+func watchPod(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, timeout time.Duration, w podWait) (*corev1.Pod, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	if done, err := AgentState(pod, name); done || err != nil {
+	if done, err := w.done(pod); done || err != nil {
 		return pod, err
 	}
 	parent := ctx
@@ -56,18 +73,18 @@ func WaitRunning(ctx context.Context, client kubernetes.Interface, pod *corev1.P
 			return false, nil
 		}
 		if ev.Type == watch.Deleted {
-			return false, fmt.Errorf("pod %s/%s was deleted while its agent started", p.Namespace, p.Name)
+			return false, fmt.Errorf("pod %s/%s was deleted while %s started", p.Namespace, p.Name, w.what)
 		}
 		last = p
-		return AgentState(p, name)
+		return w.done(p)
 	})
 	if err != nil {
 		if parent.Err() != nil {
-			return nil, fmt.Errorf("waiting for agent %s in pod %s/%s: %w", name, pod.Namespace, pod.Name, parent.Err())
+			return nil, fmt.Errorf("waiting for %s: %w", w.what, parent.Err())
 		}
 		if wait.Interrupted(err) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("timed out after %s waiting for agent %s in pod %s/%s to run (%s): raise --timeout if the image is slow to pull",
-				timeout, name, pod.Namespace, pod.Name, describeState(last, name))
+			return nil, fmt.Errorf("timed out after %s waiting for %s to run (%s): raise --timeout if the image is slow to pull",
+				timeout, w.what, w.describe(last))
 		}
 		return nil, err
 	}
@@ -78,23 +95,38 @@ func WaitRunning(ctx context.Context, client kubernetes.Interface, pod *corev1.P
 // failed for good (error), or is still starting (false, nil).
 func AgentState(pod *corev1.Pod, name string) (bool, error) {
 	for _, st := range pod.Status.EphemeralContainerStatuses {
-		if st.Name != name {
-			continue
-		}
-		switch {
-		case st.State.Running != nil:
-			return true, nil
-		case st.State.Terminated != nil:
-			t := st.State.Terminated
-			return false, &AgentError{Pod: pod.Namespace + "/" + pod.Name, Node: pod.Spec.NodeName, Container: name,
-				Image: st.Image, Reason: t.Reason, Message: fmt.Sprintf("exited with code %d: %s", t.ExitCode, strings.TrimSpace(t.Message))}
-		case st.State.Waiting != nil && fatalWaiting[st.State.Waiting.Reason]:
-			w := st.State.Waiting
-			return false, &AgentError{Pod: pod.Namespace + "/" + pod.Name, Node: pod.Spec.NodeName, Container: name,
-				Image: imageOf(pod, name, st.Image), Reason: w.Reason, Message: w.Message}
+		if st.Name == name {
+			return containerState(pod, st, imageOf(pod, name, st.Image))
 		}
 	}
 	return false, nil
+}
+
+// containerState judges one container status of pod: running, failed for
+// good, or still starting.
+func containerState(pod *corev1.Pod, st corev1.ContainerStatus, image string) (bool, error) {
+	switch {
+	case st.State.Running != nil:
+		return true, nil
+	case st.State.Terminated != nil:
+		t := st.State.Terminated
+		return false, &AgentError{Pod: pod.Namespace + "/" + pod.Name, Node: pod.Spec.NodeName, Container: st.Name,
+			Image: firstNonEmpty(st.Image, image), Reason: t.Reason, Message: fmt.Sprintf("exited with code %d: %s", t.ExitCode, strings.TrimSpace(t.Message))}
+	case st.State.Waiting != nil && fatalWaiting[st.State.Waiting.Reason]:
+		w := st.State.Waiting
+		return false, &AgentError{Pod: pod.Namespace + "/" + pod.Name, Node: pod.Spec.NodeName, Container: st.Name,
+			Image: image, Reason: w.Reason, Message: w.Message}
+	}
+	return false, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // fatalWaiting are the waiting reasons kubelet will not get past by itself
@@ -120,14 +152,16 @@ func imageOf(pod *corev1.Pod, name, fallback string) string {
 	return fallback
 }
 
-func describeState(pod *corev1.Pod, name string) string {
-	for _, st := range pod.Status.EphemeralContainerStatuses {
+func describeState(statuses []corev1.ContainerStatus, name string) string {
+	for _, st := range statuses {
 		if st.Name == name && st.State.Waiting != nil {
 			return "last state: waiting, " + st.State.Waiting.Reason
 		}
 	}
-	return "kubelet has not reported the container yet"
+	return noReport
 }
+
+const noReport = "kubelet has not reported the container yet"
 
 // AgentError is an agent that cannot run, with the fix the user needs.
 type AgentError struct {

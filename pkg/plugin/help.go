@@ -11,6 +11,25 @@ later run on the same pod reuses it while it runs.
 SOURCE (namespace from -n):
   NAME | pod/NAME          a pod, which must be Running
   deploy/NAME              a ready pod of the deployment (shown as "from")
+  node/NAME                the node checks alone (no --to): node state,
+                           firewall, every network namespace on the node
+
+Modes (--mode):
+  auto (default)           the pod view (ephemeral agent); the node view is
+                           added when a check fails or with --deep, and node
+                           mode runs instead when no agent can join the pod
+                           (no ephemeral containers, a static pod, a policy
+                           rejecting the root agent). The output says why.
+  pod                      the ephemeral agent only
+  node                     node pods only: the pod's checks run from its node
+                           inside its network namespace
+  The node view puts a short-lived node pod (hostNetwork, hostPID,
+  privileged, in --node-namespace) on the source pod's node and on each node
+  hosting a target, snapshots node state before and after, scans every
+  network namespace, and traces each TCP address hop by hop (pod eth0, veth,
+  cni0, flannel.1, the node NIC, and the same on the far node), naming where
+  probes were last seen. --capture-out DIR writes one pcapng per node. Node
+  pods are deleted at the end, on error and on Ctrl-C.
 
 TARGET (--to, repeatable):
   svc/NAME[:PORT]          a Service: its ClusterIP and every ready endpoint
@@ -33,13 +52,21 @@ Exit codes:
 Permissions: get/list pods, services, endpointslices (also in kube-system, for
 DNS) and deployments; patch pods/ephemeralcontainers; create pods/exec. The
 probe runs as root with NET_RAW and NET_ADMIN, which Pod Security "baseline"
-and "restricted" namespaces reject.`
+and "restricted" namespaces reject. The node view also needs create and
+delete pods in --node-namespace, list pods and get nodes cluster-wide, and a
+namespace whose Pod Security level is "privileged".`
 
 const rootExample = `  # Check a pod's path to a Service (ClusterIP, each endpoint, DNS)
   kubectl netcheck client --to svc/web
 
   # From a deployment's pod to a Service port in another namespace and a pod
   kubectl netcheck deploy/frontend -n shop --to svc/payments/api:grpc --to pod/cache-0:6379
+
+  # From the nodes: hop-by-hop traces, node state, pcapng per node
+  kubectl netcheck client --to svc/web --mode node --node-namespace netcheck --capture-out ./caps
+
+  # A node's own state and every network namespace on it
+  kubectl netcheck node/worker-2
 
   # Raw probe events for scripts; the exit code carries the verdict
   kubectl netcheck client --to svc/web -o ndjson

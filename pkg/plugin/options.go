@@ -38,6 +38,11 @@ type Options struct {
 	Timeout         time.Duration
 	Count           int
 	Output          string
+	// Node mode (issue #4).
+	Mode          string
+	Deep          bool
+	NodeNamespace string
+	CaptureOut    string
 
 	// Set by Complete.
 	namespace string
@@ -61,6 +66,7 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		Timeout:         launch.DefaultTimeout,
 		Count:           plan.DefaultCount,
 		Output:          "table",
+		Mode:            engine.ModeAuto,
 		RunEngine:       engine.Run,
 	}
 }
@@ -76,13 +82,18 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "bound on each wait: the probe starting, and each probe run")
 	f.IntVar(&o.Count, "count", o.Count, "TCP connects per address")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: "+strings.Join(report.Formats(), "|"))
+	f.StringVar(&o.Mode, "mode", o.Mode, "where checks run: auto (pod view, plus the node view when a check fails; node mode "+
+		"when no agent can join the pod), pod (ephemeral agent only) or node (node pods only)")
+	f.BoolVar(&o.Deep, "deep", false, "auto mode: add the node view (node pods: node state, namespace scan, hop-by-hop trace) even when every check passes")
+	f.StringVar(&o.NodeNamespace, "node-namespace", "", "namespace for the node pods (hostNetwork, hostPID, privileged) (default: the -n namespace)")
+	f.StringVar(&o.CaptureOut, "capture-out", "", "directory to write one pcapng per node of the traces' captures (one interface per hop)")
 	o.configFlags.AddFlags(f)
 }
 
 // Complete parses SOURCE and --to and connects to the cluster.
 func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("name one SOURCE pod: kubectl netcheck SOURCE --to TARGET (see --help)")
+		return fmt.Errorf("name one SOURCE pod: kubectl netcheck SOURCE --to TARGET, or a node: kubectl netcheck node/NAME (see --help)")
 	}
 	src, err := target.ParseSource(args[0])
 	if err != nil {
@@ -121,8 +132,10 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 // Validate rejects flag combinations that cannot run.
 func (o *Options) Validate() error {
 	switch {
-	case len(o.targets) == 0:
+	case len(o.targets) == 0 && o.source.Kind != target.SourceNode:
 		return fmt.Errorf("no targets: name at least one with --to (%s)", target.Usage)
+	case !slices.Contains(engine.Modes(), o.Mode):
+		return fmt.Errorf("--mode %q: want %s", o.Mode, strings.Join(engine.Modes(), ", "))
 	case !slices.Contains(report.Formats(), o.Output):
 		return fmt.Errorf("unknown output format %q: use one of %s", o.Output, strings.Join(report.Formats(), ", "))
 	case o.Count < 1 || o.Count > 1000:
@@ -151,6 +164,10 @@ func (o *Options) Config() engine.Config {
 		ImagePullPolicy: corev1.PullPolicy(o.ImagePullPolicy),
 		Timeout:         o.Timeout,
 		Plan:            plan.Options{Count: o.Count},
+		Mode:            o.Mode,
+		Deep:            o.Deep,
+		NodeNamespace:   o.NodeNamespace,
+		CaptureOut:      o.CaptureOut,
 	}
 	if o.Output == "ndjson" {
 		cfg.Events = o.Out

@@ -52,7 +52,8 @@ func TestOptionsCompleteAndConfig(t *testing.T) {
 	o := NewOptions(s)
 	cmd := newCmdNetcheck(o)
 	if err := cmd.Flags().Parse([]string{"--to", "svc/web:http", "--to", "dns/kubernetes.default", "--registry", "registry.internal:5000/nc",
-		"--image-pull-policy", "Never", "--count", "5", "--timeout", "10s", "-c", "app", "-o", "ndjson"}); err != nil {
+		"--image-pull-policy", "Never", "--count", "5", "--timeout", "10s", "-c", "app", "-o", "ndjson",
+		"--mode", "auto", "--deep", "--node-namespace", "ops", "--capture-out", "/tmp/caps"}); err != nil {
 		t.Fatal(err)
 	}
 	o.Client = fake.NewClientset()
@@ -73,6 +74,10 @@ func TestOptionsCompleteAndConfig(t *testing.T) {
 		ImagePullPolicy: corev1.PullNever,
 		Timeout:         10 * time.Second,
 		Plan:            plan.Options{Count: 5},
+		Mode:            engine.ModeAuto,
+		Deep:            true,
+		NodeNamespace:   "ops",
+		CaptureOut:      "/tmp/caps",
 	}
 	got := o.Config()
 	if got.Events != out {
@@ -93,7 +98,7 @@ func TestOptionsCompleteErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"no source", nil, []string{"svc/web"}, "name one SOURCE pod"},
-		{"bad source", []string{"svc/web"}, []string{"svc/web"}, "the source is NAME, pod/NAME or deploy/NAME"},
+		{"bad source", []string{"svc/web"}, []string{"svc/web"}, "the source is NAME, pod/NAME, deploy/NAME or node/NAME"},
 		{"bad target", []string{"client"}, []string{"web"}, "unknown target syntax"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,6 +124,11 @@ func TestOptionsValidate(t *testing.T) {
 	if err := valid().Validate(); err != nil {
 		t.Fatalf("defaults do not validate: %v", err)
 	}
+	node := valid()
+	node.targets, node.source = nil, target.Source{Raw: "node/n1", Kind: target.SourceNode, Name: "n1"}
+	if err := node.Validate(); err != nil {
+		t.Errorf("node/NAME needs no --to: %v", err)
+	}
 	for _, tc := range []struct {
 		name    string
 		mutate  func(*Options)
@@ -130,6 +140,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"timeout", func(o *Options) { o.Timeout = 0 }, "--timeout must be positive"},
 		{"pull policy", func(o *Options) { o.ImagePullPolicy = "Sometimes" }, `--image-pull-policy "Sometimes"`},
 		{"image and registry", func(o *Options) { o.Image, o.Registry = "x/y:z", "r.internal" }, "--image and --registry"},
+		{"mode", func(o *Options) { o.Mode = "host" }, `--mode "host": want auto, pod, node`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := valid()

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/engine"
 	// Auth plugins (OIDC, exec, GCP, Azure) so any kubeconfig kubectl can use works here.
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 )
@@ -22,7 +24,7 @@ func NewCmdNetcheck(streams genericiooptions.IOStreams) *cobra.Command {
 func newCmdNetcheck(o *Options) *cobra.Command {
 	streams := o.IOStreams
 	cmd := &cobra.Command{
-		Use:     "netcheck SOURCE --to TARGET [--to TARGET...]",
+		Use:     "netcheck SOURCE --to TARGET [--to TARGET...] | netcheck node/NAME",
 		Short:   "Diagnose pod network faults from inside a pod",
 		Long:    rootLong,
 		Example: rootExample,
@@ -45,6 +47,10 @@ func newCmdNetcheck(o *Options) *cobra.Command {
 	o.AddFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("to", o.completeTarget)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "yaml", "junit", "ndjson"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions(engine.Modes(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("capture-out", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	})
 	_ = cmd.RegisterFlagCompletionFunc("image-pull-policy", cobra.FixedCompletions([]string{"Always", "IfNotPresent", "Never"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())

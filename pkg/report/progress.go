@@ -36,6 +36,18 @@ func (p *Progress) Resolved(r *v1alpha1.Report) {
 	}
 	var lines []string
 	s := r.Source
+	if s.Pod == "" { // node/NAME
+		lines = append(lines, "source   node "+firstNonEmpty(s.Node, "?"))
+		if r.Mode != "" {
+			lines = append(lines, "mode     "+r.Mode+": "+r.ModeReason)
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, l := range lines {
+			p.println(l)
+		}
+		return
+	}
 	src := fmt.Sprintf("pod %s/%s on node %s (IPs %s)", s.Namespace, s.Pod, firstNonEmpty(s.Node, "?"),
 		firstNonEmpty(strings.Join(s.PodIPs, ", "), "none"))
 	if s.From != "" {

@@ -18,6 +18,9 @@ func printTable(w io.Writer, r *v1alpha1.Report) error {
 	if err := writeResults(&b, r); err != nil {
 		return err
 	}
+	if err := writeTraces(&b, r); err != nil {
+		return err
+	}
 	writeFindings(&b, r.Findings)
 	writeVerdict(&b, r.Verdict)
 	_, err := io.WriteString(w, b.String())
@@ -25,6 +28,10 @@ func printTable(w io.Writer, r *v1alpha1.Report) error {
 }
 
 func writeSource(b *strings.Builder, r *v1alpha1.Report) {
+	if r.Source.Pod == "" { // node/NAME
+		b.WriteString(ellipsize(fmt.Sprintf("SOURCE  node %s, mode %s", firstNonEmpty(r.Source.Node, "?"), firstNonEmpty(r.Mode, "?")), lineWidth) + "\n\n")
+		return
+	}
 	src := fmt.Sprintf("SOURCE  pod %s/%s on node %s (%s), mode %s", r.Source.Namespace, r.Source.Pod,
 		firstNonEmpty(r.Source.Node, "?"), firstNonEmpty(strings.Join(r.Source.PodIPs, ", "), "no IP"), firstNonEmpty(r.Mode, "?"))
 	b.WriteString(ellipsize(src, lineWidth) + "\n\n")

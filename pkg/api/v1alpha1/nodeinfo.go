@@ -41,7 +41,10 @@ type NodeInfoResult struct {
 	Hostname string `json:"hostname,omitempty"`
 	// Sysctls are the values read, by full dotted key, e.g.
 	// "net.ipv4.ip_forward": "1". A key the kernel lacks (tcp_tw_recycle since
-	// 4.12, bridge-nf-call-iptables without br_netfilter) is absent.
+	// 4.12, bridge-nf-call-iptables without br_netfilter) is absent. Per-link
+	// keys carry the link name as it is, dots included
+	// ("net.ipv4.conf.flannel.1.rp_filter", not sysctl(8)'s "flannel/1"):
+	// build them with ConfSysctl.
 	Sysctls map[string]string `json:"sysctls"`
 	Links   []NodeLink        `json:"links"`
 	// Routes are the main routing table's IPv4 routes.
@@ -54,6 +57,28 @@ type NodeInfoResult struct {
 	Conntrack *ConntrackStats `json:"conntrack,omitempty"`
 	// Errors are parts that could not be read; the rest is still valid.
 	Errors []string `json:"errors,omitempty"`
+}
+
+// Sysctl keys the nodeinfo check reads.
+const (
+	SysctlIPForward        = "net.ipv4.ip_forward"
+	SysctlBridgeNFIPTables = "net.bridge.bridge-nf-call-iptables"
+	SysctlTCPTimestamps    = "net.ipv4.tcp_timestamps"
+	SysctlTCPTWRecycle     = "net.ipv4.tcp_tw_recycle"
+	SysctlConntrackMax     = "net.netfilter.nf_conntrack_max"
+	SysctlConntrackCount   = "net.netfilter.nf_conntrack_count"
+	// Per-interface keys (see ConfSysctl) and the two pseudo-interfaces.
+	ConfRPFilter   = "rp_filter"
+	ConfForwarding = "forwarding"
+	ConfAll        = "all"
+	ConfDefault    = "default"
+)
+
+// ConfSysctl is the key of a per-interface IPv4 sysctl in
+// NodeInfoResult.Sysctls: ConfSysctl("flannel.1", ConfRPFilter) is
+// "net.ipv4.conf.flannel.1.rp_filter"; iface may be ConfAll or ConfDefault.
+func ConfSysctl(iface, name string) string {
+	return "net.ipv4.conf." + iface + "." + name
 }
 
 // NodeLink is one link of the node.
@@ -150,11 +175,20 @@ type FirewallRule struct {
 	// Verdict is what the rule does: "accept", "drop", "reject", "masquerade",
 	// "snat", "dnat", "jump CHAIN", "goto CHAIN", "return", or "" (counter only).
 	Verdict string `json:"verdict,omitempty"`
+	// To is where a dnat/snat rule translates to ("10.244.1.3:8080"), e.g. the
+	// endpoint of a kube-proxy KUBE-SEP chain; "" for other verdicts.
+	To string `json:"to,omitempty"`
 	// Comment is the rule's comment (kube-proxy names the Service in it).
 	Comment string `json:"comment,omitempty"`
 	// Match summarises what the rule matches in a form rules can test: addresses
 	// and prefixes ("saddr 10.244.0.0/16", "daddr 10.96.0.10"), ports
-	// ("dport 80"), protocols, interfaces ("iifname cni0"), negated with "!".
+	// ("dport 80", "dport 30000-32767"), protocols ("proto tcp"), interfaces
+	// ("iifname cni0", "oifname veth+" for a prefix), conntrack states
+	// ("ctstate RELATED,ESTABLISHED"), marks ("mark 0x4000/0x4000"), address
+	// types ("dst-type LOCAL"), sets ("daddr @name"); a negated match starts
+	// with "! " ("! daddr 10.244.0.0/16"). Matches the probe cannot decode are
+	// "xt <name>" (iptables extensions such as "xt statistic") or the nft
+	// expression's name.
 	Match   []string `json:"match,omitempty"`
 	Packets uint64   `json:"packets"`
 	Bytes   uint64   `json:"bytes"`
@@ -173,8 +207,11 @@ type ConntrackStats struct {
 
 // NetnsRef names the network namespace a node agent enters to run the pod-view
 // checks (tcp, icmp, dns, netinfo) "from the pod" without an ephemeral
-// container. The probe resolves it in this order: Path, PID, ContainerID (a
-// process whose cgroup names the container), PodUID (a process of the pod).
+// container. The probe uses the first field set, in this order: Path, PID,
+// ContainerID (a process whose cgroup names the container), PodUID (a process
+// whose cgroup names the pod, either cgroup driver). A dns check without
+// resolvConf reads the pod's own, ProcRoot/<PID>/root/etc/resolv.conf of a
+// process of the pod that has one (the pause process has none).
 type NetnsRef struct {
 	Path string `json:"path,omitempty"`
 	PID  int    `json:"pid,omitempty"`
@@ -183,4 +220,7 @@ type NetnsRef struct {
 	PodUID      string `json:"podUID,omitempty"`
 	// Label names the namespace in results, e.g. "pod default/client".
 	Label string `json:"label,omitempty"`
+	// ProcRoot is the node's procfs the PID, cgroup and resolv.conf lookups
+	// use; "" means /proc (right with hostPID).
+	ProcRoot string `json:"procRoot,omitempty"`
 }

@@ -63,11 +63,13 @@ type NSScanResult struct {
 	Leaked []LeakedNetNS `json:"leaked,omitempty"`
 	// OrphanShims are runtime shims re-parented to PID 1 whose sandbox is gone.
 	OrphanShims []OrphanShim `json:"orphanShims,omitempty"`
-	// SandboxesKnown is true when the pod sandbox list came from the runtime; when
-	// false, leaked namespaces and orphan shims could not be judged.
+	// SandboxesKnown is true when ownership was known, from the API's pods
+	// (NSScanSpec.Pods) or the runtime's sandbox list; when false, leaked
+	// namespaces and orphan shims could not be judged.
 	SandboxesKnown bool `json:"sandboxesKnown"`
-	// SandboxSource says where ownership came from ("cri unix:///run/containerd/
-	// containerd.sock: 14 sandboxes") or why it is unknown.
+	// SandboxSource says where ownership came from ("api: 14 pods on the node",
+	// "cri unix:///run/containerd/containerd.sock: 14 sandboxes") or why it is
+	// unknown.
 	SandboxSource string `json:"sandboxSource"`
 	// Errors are namespaces or sources that could not be read (vanished while
 	// scanning, permission denied); the rest of the scan is still valid.
@@ -116,19 +118,31 @@ type NSProcess struct {
 	ParentPPID int `json:"parentPPID,omitempty"`
 }
 
-// SandboxRef names a pod sandbox as the container runtime reports it.
+// SandboxRef names the pod that owns a namespace: a sandbox as the container
+// runtime reports it (Via "cri"), or a live API pod (NSScanSpec.Pods) matched
+// by the namespace's processes' cgroups (Via "cgroup") or by the pod IP the
+// namespace holds (Via "ip"); API pods carry no sandbox ID or CRI state.
 type SandboxRef struct {
 	ID        string `json:"id"`
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name,omitempty"`
 	UID       string `json:"uid,omitempty"`
-	// State is the CRI state, "SANDBOX_READY" or "SANDBOX_NOTREADY".
+	// State is the CRI state, "SANDBOX_READY" or "SANDBOX_NOTREADY" ("" for API pods).
 	State string `json:"state,omitempty"`
+	// Via says how the owner was found: OwnerViaCRI, OwnerViaCgroup or OwnerViaIP.
+	Via string `json:"via,omitempty"`
 	// NetNSPath is the namespace path the runtime recorded for the sandbox.
 	NetNSPath string `json:"netnsPath,omitempty"`
 	// PID is the sandbox (pause) process, 0 when unknown.
 	PID int `json:"pid,omitempty"`
 }
+
+// How a namespace's owner was found (SandboxRef.Via).
+const (
+	OwnerViaCRI    = "cri"
+	OwnerViaCgroup = "cgroup"
+	OwnerViaIP     = "ip"
+)
 
 // NSHolder is one namespace holding an address.
 type NSHolder struct {
@@ -172,8 +186,10 @@ type LeakedNetNS struct {
 	Reason string `json:"reason"`
 }
 
-// OrphanShim is a container runtime shim re-parented to PID 1 whose sandbox the
-// runtime no longer knows: what a crashed or force-removed pod leaves behind.
+// OrphanShim is a container runtime shim re-parented to PID 1 whose pod is
+// gone: its sandbox ID is unknown to the runtime (CRI ownership), or its
+// children's cgroups name only pods the API server no longer has (API
+// ownership). It is what a crashed or force-removed pod leaves behind.
 type OrphanShim struct {
 	PID  int    `json:"pid"`
 	PPID int    `json:"ppid"`

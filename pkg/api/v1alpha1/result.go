@@ -44,7 +44,9 @@ type CheckResult struct {
 	// NodeInfo is set for CheckNodeInfo (see nodeinfo.go).
 	NodeInfo *NodeInfoResult `json:"nodeinfo,omitempty"`
 	// Netns says which namespace the check ran in when the request named one
-	// (ProbeRequest.Netns), e.g. "pid 4242 net:[4026532301]"; the probe fills it.
+	// (ProbeRequest.Netns), e.g. "pid 4242 net:[4026532301]", prefixed by the
+	// NetnsRef's Label when it has one ("pod default/client: pid 4242
+	// net:[4026532301]"); the probe fills it for the pod-view checks only.
 	Netns string `json:"netns,omitempty"`
 }
 

@@ -63,6 +63,8 @@ type SourceKind string
 const (
 	SourcePod        SourceKind = "pod"
 	SourceDeployment SourceKind = "deployment"
+	// SourceNode is node/NAME: the node checks alone, no source pod.
+	SourceNode SourceKind = "node"
 )
 
 // Source is the parsed SOURCE argument.
@@ -81,12 +83,20 @@ var (
 	serviceAliases    = []string{"svc", "service", "services"}
 	podAliases        = []string{"pod", "pods", "po"}
 	deploymentAliases = []string{"deploy", "deployment", "deployments", "deploy.apps", "deployments.apps"}
+	nodeAliases       = []string{"node", "nodes", "no"}
 )
 
-// ParseSource parses SOURCE: NAME, pod/NAME, pod/NS/NAME or deploy/NAME.
+// ParseSource parses SOURCE: NAME, pod/NAME, pod/NS/NAME, deploy/NAME or node/NAME.
 func ParseSource(raw string) (Source, error) {
 	s := Source{Raw: raw, Kind: SourcePod}
 	kind, rest, hasKind := strings.Cut(raw, "/")
+	if hasKind && slices.Contains(nodeAliases, strings.ToLower(kind)) {
+		// Nodes are not namespaced, and their names are DNS subdomains.
+		if err := checkName(rest); err != nil {
+			return Source{}, fmt.Errorf("source %q: %w", raw, err)
+		}
+		return Source{Raw: raw, Kind: SourceNode, Name: rest}, nil
+	}
 	if !hasKind {
 		rest = raw
 	} else {
@@ -96,7 +106,7 @@ func ParseSource(raw string) (Source, error) {
 		case slices.Contains(deploymentAliases, strings.ToLower(kind)):
 			s.Kind = SourceDeployment
 		default:
-			return Source{}, fmt.Errorf("source %q: unknown kind %q: the source is NAME, pod/NAME or deploy/NAME", raw, kind)
+			return Source{}, fmt.Errorf("source %q: unknown kind %q: the source is NAME, pod/NAME, deploy/NAME or node/NAME", raw, kind)
 		}
 	}
 	ns, name, err := splitNamespace(rest)

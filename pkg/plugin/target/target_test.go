@@ -84,7 +84,10 @@ func TestParseSource(t *testing.T) {
 		{in: "pod/other/web-0", want: Source{Kind: SourcePod, Namespace: "other", Name: "web-0"}},
 		{in: "deploy/web", want: Source{Kind: SourceDeployment, Name: "web"}},
 		{in: "deployments.apps/web", want: Source{Kind: SourceDeployment, Name: "web"}},
-		{in: "svc/web", wantErr: "the source is NAME, pod/NAME or deploy/NAME"},
+		{in: "node/netcheck-node2", want: Source{Kind: SourceNode, Name: "netcheck-node2"}},
+		{in: "no/ip-10-0-0-1.eu-west-1.compute.internal", want: Source{Kind: SourceNode, Name: "ip-10-0-0-1.eu-west-1.compute.internal"}},
+		{in: "node/a/b", wantErr: "not a valid object name"},
+		{in: "svc/web", wantErr: "the source is NAME, pod/NAME, deploy/NAME or node/NAME"},
 		{in: "pod/", wantErr: "missing name"},
 		{in: "Web", wantErr: "not a valid object name"},
 	} {

@@ -112,7 +112,9 @@ func runCmd(ctx context.Context, args []string, s Streams) int {
 		defer lease.Close()
 		fmt.Fprintf(s.Err, "netcheck-probe run: agent says %s\n", info)
 	}
-	Run(ctx, builtin.Registry(), req, s.Out)
+	reg, release := builtin.ForRequest(req)
+	defer release()
+	Run(ctx, reg, req, s.Out)
 	if ctx.Err() != nil {
 		return ExitInterrupted
 	}

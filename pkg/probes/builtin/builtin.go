@@ -8,6 +8,8 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/dns"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/icmp"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netinfo"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/nodeinfo"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/nsscan"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/tcp"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/trace"
 )
@@ -26,10 +28,14 @@ func RegistryIn(enter func(fn func() error) error) probes.Registry {
 		&dns.Check{Enter: enter},
 		&netinfo.Check{Enter: enter},
 		// trace enters namespaces itself (by path or PID), so it takes no hook.
-		// nsscan is not shipped yet: its CRI client pulls in gRPC, which doubles
-		// the probe (8.5 MB -> 16 MB); node mode will give it sandbox ownership
-		// from the API and cgroups instead.
 		&trace.Check{},
+		// nsscan reads every namespace of the node. Pod ownership comes from
+		// the API's pods in the request; CRI only in netcheck_cri builds
+		// (gRPC would double the probe, 8.5 MB -> 16 MB).
+		nsscan.Check{CRI: criSandboxes},
+		// nodeinfo describes the node: it runs in the probe's own namespace,
+		// which in the hostNetwork node pod is the node's.
+		&nodeinfo.Check{},
 	} {
 		r[c.Name()] = c
 	}

@@ -11,7 +11,7 @@ import (
 
 func TestRegistryHasEveryCheck(t *testing.T) {
 	got := Registry().Names()
-	want := []string{v1alpha1.CheckDNS, v1alpha1.CheckICMP, v1alpha1.CheckNetInfo, v1alpha1.CheckTCP, v1alpha1.CheckTrace}
+	want := []string{v1alpha1.CheckDNS, v1alpha1.CheckICMP, v1alpha1.CheckNetInfo, v1alpha1.CheckNodeInfo, v1alpha1.CheckNSScan, v1alpha1.CheckTCP, v1alpha1.CheckTrace}
 	if !slices.Equal(got, want) {
 		t.Errorf("names %v, want %v", got, want)
 	}

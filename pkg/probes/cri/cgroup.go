@@ -3,9 +3,7 @@ package cri
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
@@ -95,23 +93,9 @@ func isHex(c byte) bool { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'
 // scans procRoot/*/cgroup for processes of container id and returns the
 // container's init, the matching process whose parent is not in the container.
 func FindPIDByCgroup(procRoot, id string) (int, error) {
-	id, err := NormalizeContainerID(id)
+	matches, err := ContainerPIDs(procRoot, id)
 	if err != nil {
 		return 0, err
-	}
-	pids, err := netns.ListPIDs(procRoot)
-	if err != nil {
-		return 0, err
-	}
-	var matches []int
-	for _, pid := range pids {
-		data, err := os.ReadFile(procRoot + "/" + strconv.Itoa(pid) + "/cgroup")
-		if err != nil {
-			continue // exited
-		}
-		if ContainerIDFromCgroup(string(data)) == id {
-			matches = append(matches, pid)
-		}
 	}
 	return containerInit(procRoot, matches, id)
 }

@@ -1,7 +1,7 @@
 // Package cri answers "which process, and which network namespace, is this
-// container or pod?" on a node, without crictl: it talks CRI gRPC to the
-// container runtime socket (containerd, CRI-O, k3s) and, when the socket is out
-// of reach, falls back to finding the container's processes through
-// /proc/PID/cgroup. It also lists every pod sandbox the runtime knows, so a
-// network namespace can be told apart as "a live pod's" or "nobody's".
+// container or pod?" on a node without talking to the runtime: it finds a
+// container's or a pod's processes through /proc/PID/cgroup (cgroup v1 and
+// v2, systemd and cgroupfs drivers), parses the verbose info runtimes return,
+// and defines the Sandbox the runtime reports. It links no gRPC, so the probe
+// can use it; the CRI gRPC client lives in package criclient.
 package cri

@@ -17,8 +17,18 @@ type facts struct {
 	// BridgeInode is the namespace holding the bridge; like the host namespace it
 	// holds pod-network addresses (the gateway) without being a pod.
 	BridgeInode uint64
-	// SandboxIDs are all sandboxes the runtime knows, ready or not.
-	SandboxIDs     map[string]bool
+	// SandboxIDs are all sandboxes the runtime knows, ready or not (CRI
+	// ownership).
+	SandboxIDs map[string]bool
+	// ByAPI is ownership from the API server's pods instead of the CRI:
+	// LivePodUIDs are every pod on the node (hostNetwork ones too: they have
+	// shims), PodUIDOfPID the pod UID the cgroups of the processes read name.
+	ByAPI       bool
+	LivePodUIDs map[string]bool
+	PodUIDOfPID map[int]string
+	// Unjudged are namespaces whose owner could not be told apart (several
+	// hold the same live pod's IP): they are neither owned nor leaked.
+	Unjudged       map[uint64]bool
 	SandboxesKnown bool
 	PodCIDR        netip.Prefix // zero: criterion off
 	BridgeName     string
@@ -33,6 +43,15 @@ type findings struct {
 
 // sandboxReady is the CRI state of a running sandbox.
 const sandboxReady = "SANDBOX_READY"
+
+// liveOwner is true when the namespace's owner is running: a ready CRI
+// sandbox, or a pod the API server lists.
+func liveOwner(ref *v1alpha1.SandboxRef) bool {
+	if ref == nil {
+		return false
+	}
+	return ref.State == sandboxReady || ref.Via == v1alpha1.OwnerViaCgroup || ref.Via == v1alpha1.OwnerViaIP
+}
 
 func analyze(f facts) findings {
 	var out findings

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns/netnstest"
 )
@@ -52,6 +54,48 @@ func BenchmarkScan(b *testing.B) {
 			}
 			b.ReportMetric(float64(found), "netns")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(found), "ns/netns")
+		})
+	}
+}
+
+// BenchmarkScanOwnedByAPI is BenchmarkScan with ownership decided the way the
+// node probe does it: every pod of the fixture listed as an API pod with its
+// IP, each namespace's cgroup read for a pod UID (these processes name none,
+// so every pod is matched by IP, the slower path), leaks and shims judged.
+func BenchmarkScanOwnedByAPI(b *testing.B) {
+	netnstest.SkipUnlessRoot(b)
+	fx := newBenchFixture(b)
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("netns=%d", n), func(b *testing.B) {
+			fx.grow(b, n)
+			pods := make([]v1alpha1.NodePod, n)
+			for i := range pods {
+				pods[i] = v1alpha1.NodePod{Namespace: "bench", Name: fmt.Sprint("pod-", i),
+					UID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), IPs: []string{fmt.Sprintf("198.18.%d.%d", 1+i/250, 1+i%250)}}
+			}
+			opts := Options{BindDirs: []string{fx.dir}}
+			var owned int
+			b.ReportAllocs()
+			for b.Loop() {
+				inv, err := Scan(context.Background(), opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				f := facts{Namespaces: inv.Namespaces, Procs: inv.Procs, NSOfPID: inv.NSOfPID, ShimArgs: inv.ShimArgs,
+					PodCIDR: netip.MustParsePrefix("198.18.0.0/16")}
+				ownByAPI(&f, pods, "/proc")
+				_ = analyze(f)
+				owned = 0
+				for _, ns := range f.Namespaces {
+					if ns.Sandbox != nil && ns.Sandbox.Namespace == "bench" {
+						owned++
+					}
+				}
+			}
+			if owned != n {
+				b.Fatalf("%d of the fixture's %d namespaces owned by their API pod", owned, n)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/pod")
 		})
 	}
 }

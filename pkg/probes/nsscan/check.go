@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
 )
 
 // Capabilities beyond the probes package's: opening other processes'
@@ -20,7 +21,19 @@ const (
 // every process), the node's /proc, and the sysadmin-style privileges above;
 // hostNetwork makes the probe's own namespace the node's, which the scan then
 // marks Host and never calls leaked.
-type Check struct{}
+//
+// Ownership (which namespace is a live pod's) comes from NSScanSpec.Pods, the
+// API server's pods on the node, when the request has them; otherwise from
+// CRI when the check has a SandboxLister. The probe binary ships without one:
+// gRPC would double its size (see package criclient).
+type Check struct {
+	CRI SandboxLister
+}
+
+// SandboxLister lists every pod sandbox the container runtime knows
+// (criclient.ListSandboxes). source says where they came from; an error says
+// why the runtime could not be asked.
+type SandboxLister func(ctx context.Context, hostRoot, socket string) (sandboxes []cri.Sandbox, source string, err error)
 
 var _ probes.Check = Check{}
 
@@ -32,14 +45,14 @@ func (Check) Requirements() probes.Requirements {
 
 // Run scans, analyses and classifies. Any IP held by two namespaces fails the
 // check; leaked namespaces or orphaned shims without a duplicate warn.
-func (Check) Run(ctx context.Context, spec v1alpha1.CheckSpec, progress probes.Progress) v1alpha1.CheckResult {
+func (c Check) Run(ctx context.Context, spec v1alpha1.CheckSpec, progress probes.Progress) v1alpha1.CheckResult {
 	if spec.NSScan == nil {
 		return v1alpha1.CheckResult{Status: v1alpha1.StatusError, Error: "nsscan check without an nsscan spec"}
 	}
 	if progress == nil {
 		progress = func(string) {}
 	}
-	res, err := run(ctx, spec.NSScan, progress)
+	res, err := run(ctx, spec.NSScan, progress, c.CRI)
 	if err != nil {
 		return v1alpha1.CheckResult{Status: v1alpha1.StatusError, Error: err.Error()}
 	}

@@ -150,12 +150,14 @@ func duplicateSummary(d v1alpha1.DuplicateIP, ownershipKnown bool) string {
 func describeHolder(h v1alpha1.NSHolder, ownershipKnown bool) string {
 	var b strings.Builder
 	switch {
+	case h.Sandbox != nil && h.Sandbox.ID == "":
+		fmt.Fprintf(&b, "pod %s/%s (uid %.8s, by %s)", h.Sandbox.Namespace, h.Sandbox.Name, h.Sandbox.UID, h.Sandbox.Via)
 	case h.Sandbox != nil:
 		fmt.Fprintf(&b, "pod %s/%s (sandbox %.13s, %s)", h.Sandbox.Namespace, h.Sandbox.Name, h.Sandbox.ID, h.Sandbox.State)
 	case h.Host:
 		b.WriteString("the node's own namespace")
 	case h.Leaked:
-		b.WriteString("leaked namespace (no live pod sandbox)")
+		b.WriteString("leaked namespace (no live pod)")
 	case !ownershipKnown:
 		b.WriteString("namespace (owner unknown without the runtime)")
 	default:

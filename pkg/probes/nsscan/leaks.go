@@ -9,16 +9,16 @@ import (
 )
 
 // leakedNamespaces: on the pod network (an address in the pod CIDR, or a veth
-// plugged into the node bridge) and owned by no live sandbox: none at all, or
-// only a stopped one (StopPodSandbox should have torn the network down).
-// Without the runtime's list nothing can be called leaked.
+// plugged into the node bridge) and owned by no live pod: none at all, or
+// only a stopped sandbox (StopPodSandbox should have torn the network down).
+// Without ownership (no API pods, no runtime) nothing can be called leaked.
 func leakedNamespaces(f facts) []v1alpha1.LeakedNetNS {
 	if !f.SandboxesKnown {
 		return nil
 	}
 	var out []v1alpha1.LeakedNetNS
 	for _, ns := range f.Namespaces {
-		if ns.Host || ns.Inode == f.BridgeInode || (ns.Sandbox != nil && ns.Sandbox.State == sandboxReady) {
+		if ns.Host || ns.Inode == f.BridgeInode || liveOwner(ns.Sandbox) || f.Unjudged[ns.Inode] {
 			continue
 		}
 		var reasons, addrs []string
@@ -41,6 +41,9 @@ func leakedNamespaces(f facts) []v1alpha1.LeakedNetNS {
 			continue
 		}
 		owner := "owned by no pod sandbox"
+		if f.ByAPI {
+			owner = "owned by no live pod"
+		}
 		if ns.Sandbox != nil {
 			owner = fmt.Sprintf("its sandbox %.13s (%s/%s) is %s, so its network should be gone",
 				ns.Sandbox.ID, ns.Sandbox.Namespace, ns.Sandbox.Name, ns.Sandbox.State)

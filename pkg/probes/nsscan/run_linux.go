@@ -15,7 +15,7 @@ import (
 // whole budget, the inventory is still worth returning.
 const criTimeout = 10 * time.Second
 
-func run(ctx context.Context, spec *v1alpha1.NSScanSpec, progress probes.Progress) (*v1alpha1.NSScanResult, error) {
+func run(ctx context.Context, spec *v1alpha1.NSScanSpec, progress probes.Progress, listCRI SandboxLister) (*v1alpha1.NSScanResult, error) {
 	var podCIDR netip.Prefix
 	if spec.PodCIDR != "" {
 		p, err := netip.ParsePrefix(spec.PodCIDR)
@@ -29,7 +29,6 @@ func run(ctx context.Context, spec *v1alpha1.NSScanSpec, progress probes.Progres
 			return nil, fmt.Errorf("target IP %q: %w", ip, err)
 		}
 	}
-
 	inv, err := Scan(ctx, Options{
 		ProcRoot: spec.ProcRoot, HostRoot: spec.HostRoot, BindDirs: spec.NetNSDirs,
 		BridgeName: spec.BridgeName, BridgeNetNS: spec.BridgeNetNS, Parallelism: spec.Parallelism,
@@ -39,26 +38,28 @@ func run(ctx context.Context, spec *v1alpha1.NSScanSpec, progress probes.Progres
 	}
 	progress(fmt.Sprintf("read %d network namespaces", len(inv.Namespaces)))
 
-	sandboxes, source, known := loadSandboxes(ctx, spec)
-	progress(source)
-	if known {
-		ownSandboxes(inv, sandboxes, spec.HostRoot, spec.ProcRoot)
-	}
-	ids := map[string]bool{}
-	for _, sb := range sandboxes {
-		ids[sb.ID] = true
-	}
-	found := analyze(facts{
+	f := facts{
 		Namespaces: inv.Namespaces, Procs: inv.Procs, NSOfPID: inv.NSOfPID, ShimArgs: inv.ShimArgs,
-		BridgeInode: inv.BridgeInode, SandboxIDs: ids, SandboxesKnown: known,
-		PodCIDR: podCIDR, BridgeName: spec.BridgeName, TargetIPs: spec.TargetIPs,
-	})
+		BridgeInode: inv.BridgeInode, PodCIDR: podCIDR, BridgeName: spec.BridgeName, TargetIPs: spec.TargetIPs,
+	}
+	var source string
+	switch {
+	case len(spec.Pods) > 0:
+		source = ownByAPI(&f, spec.Pods, procRootOf(spec.ProcRoot))
+	case listCRI != nil:
+		source = ownByCRI(ctx, &f, inv, spec, listCRI)
+	default:
+		source = "no API pods in the request and no CRI client in this probe"
+	}
+	progress(source)
+
+	found := analyze(f)
 	res := &v1alpha1.NSScanResult{
 		NamespaceCount: len(inv.Namespaces),
 		Duplicates:     found.Duplicates,
 		Leaked:         found.Leaked,
 		OrphanShims:    found.OrphanShims,
-		SandboxesKnown: known,
+		SandboxesKnown: f.SandboxesKnown,
 		SandboxSource:  source,
 		Errors:         inv.Errors,
 	}
@@ -68,19 +69,56 @@ func run(ctx context.Context, spec *v1alpha1.NSScanSpec, progress probes.Progres
 	return res, nil
 }
 
-// loadSandboxes asks the runtime for every pod sandbox. Failing that, the scan
+func procRootOf(p string) string {
+	if p == "" {
+		return "/proc"
+	}
+	return p
+}
+
+// ownByAPI decides ownership from the API server's pods and the cgroups of
+// the namespaces' processes and of the shims' children.
+func ownByAPI(f *facts, pods []v1alpha1.NodePod, procRoot string) string {
+	f.ByAPI, f.SandboxesKnown = true, true
+	f.LivePodUIDs = map[string]bool{}
+	for _, p := range pods {
+		if uid, err := cri.NormalizePodUID(p.UID); err == nil {
+			f.LivePodUIDs[uid] = true
+		}
+	}
+	uidOfNS, uidOfPID := readPodUIDs(procRoot, f.Namespaces, f.Procs, f.ShimArgs)
+	f.PodUIDOfPID = uidOfPID
+	normalized := make([]v1alpha1.NodePod, len(pods))
+	for i, p := range pods {
+		normalized[i] = p
+		if uid, err := cri.NormalizePodUID(p.UID); err == nil {
+			normalized[i].UID = uid
+		}
+	}
+	f.Unjudged = ownByPods(f.Namespaces, normalized, uidOfNS)
+	owned := 0
+	for _, ns := range f.Namespaces {
+		if ns.Sandbox != nil {
+			owned++
+		}
+	}
+	return fmt.Sprintf("api: %d pods on the node, %d namespaces owned (by cgroup pod UID, else pod IP)", len(pods), owned)
+}
+
+// ownByCRI asks the runtime for every pod sandbox. Failing that, the scan
 // still reports duplicates but cannot say which namespaces are leaked.
-func loadSandboxes(ctx context.Context, spec *v1alpha1.NSScanSpec) ([]cri.Sandbox, string, bool) {
+func ownByCRI(ctx context.Context, f *facts, inv *Inventory, spec *v1alpha1.NSScanSpec, list SandboxLister) string {
 	ctx, cancel := context.WithTimeout(ctx, criTimeout)
 	defer cancel()
-	c, err := cri.DialDefault(ctx, spec.HostRoot, spec.CRISocket)
+	sandboxes, source, err := list(ctx, spec.HostRoot, spec.CRISocket)
 	if err != nil {
-		return nil, "no container runtime: " + err.Error(), false
+		return err.Error()
 	}
-	defer c.Close()
-	sbs, err := c.Sandboxes(ctx)
-	if err != nil {
-		return nil, fmt.Sprintf("cri %s: %v", c.Endpoint(), err), false
+	ownSandboxes(inv, sandboxes, spec.HostRoot, spec.ProcRoot)
+	f.SandboxIDs = map[string]bool{}
+	for _, sb := range sandboxes {
+		f.SandboxIDs[sb.ID] = true
 	}
-	return sbs, fmt.Sprintf("cri %s (%s): %d sandboxes", c.Endpoint(), c.Runtime(), len(sbs)), true
+	f.SandboxesKnown = true
+	return source
 }

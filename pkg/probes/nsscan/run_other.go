@@ -10,6 +10,6 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes"
 )
 
-func run(context.Context, *v1alpha1.NSScanSpec, probes.Progress) (*v1alpha1.NSScanResult, error) {
+func run(context.Context, *v1alpha1.NSScanSpec, probes.Progress, SandboxLister) (*v1alpha1.NSScanResult, error) {
 	return nil, errors.New("the namespace scan needs Linux")
 }

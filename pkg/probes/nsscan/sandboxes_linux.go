@@ -44,5 +44,5 @@ func ownSandboxes(inv *Inventory, sandboxes []cri.Sandbox, hostRoot, procRoot st
 
 func sandboxRef(sb cri.Sandbox) v1alpha1.SandboxRef {
 	return v1alpha1.SandboxRef{ID: sb.ID, Namespace: sb.Namespace, Name: sb.Name, UID: sb.UID,
-		State: sb.State, NetNSPath: sb.NetNSPath, PID: sb.PID}
+		State: sb.State, Via: v1alpha1.OwnerViaCRI, NetNSPath: sb.NetNSPath, PID: sb.PID}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri/critest"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/criclient"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns/netnstest"
 )
@@ -93,7 +94,7 @@ func runCheck(t *testing.T, spec *v1alpha1.NSScanSpec) v1alpha1.CheckResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var progress []string
-	res := Check{}.Run(ctx, v1alpha1.CheckSpec{ID: "c1", Check: v1alpha1.CheckNSScan, NSScan: spec},
+	res := Check{CRI: criclient.ListSandboxes}.Run(ctx, v1alpha1.CheckSpec{ID: "c1", Check: v1alpha1.CheckNSScan, NSScan: spec},
 		func(m string) { progress = append(progress, m) })
 	if res.Status == v1alpha1.StatusError {
 		t.Fatalf("check errored: %s", res.Error)

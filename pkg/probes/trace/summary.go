@@ -1,6 +1,6 @@
-//go:build linux
-
 package trace
+
+// This file builds on every platform: the plugin summarizes a merged trace.
 
 import (
 	"fmt"
@@ -9,6 +9,9 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/capture"
 )
+
+// Summarize is summarize for a trace the plugin merged from several nodes.
+func Summarize(tr *v1alpha1.TraceResult) (v1alpha1.Status, string) { return summarize(tr) }
 
 // summarize decides the status and the one-line summary. The trace passes when
 // every probe got the normal answer (SYN-ACK, echo reply); otherwise the line

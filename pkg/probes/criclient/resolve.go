@@ -1,9 +1,11 @@
-package cri
+package criclient
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
 )
 
 // How a PID was found.
@@ -35,7 +37,7 @@ func (r Resolver) ContainerPID(ctx context.Context, containerID string) (int, st
 		}
 		criErr = err
 	}
-	pid, err := FindPIDByCgroup(procRoot, containerID)
+	pid, err := cri.FindPIDByCgroup(procRoot, containerID)
 	if err != nil {
 		return 0, "", fmt.Errorf("find PID of container %s: %w", containerID, errors.Join(criErr, err))
 	}

@@ -1,4 +1,4 @@
-package cri
+package criclient
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 )
 
@@ -116,7 +117,7 @@ func (c *Client) ContainerPID(ctx context.Context, id string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("CRI ContainerStatus %.12s: %w", id, err)
 	}
-	pid, err := PIDFromInfo(resp.GetInfo())
+	pid, err := cri.PIDFromInfo(resp.GetInfo())
 	if err != nil {
 		return 0, fmt.Errorf("container %.12s (state %s): %w", id, resp.GetStatus().GetState(), err)
 	}

@@ -1,4 +1,4 @@
-package cri_test
+package criclient_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri/critest"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/criclient"
 	"google.golang.org/grpc"
 )
 
@@ -34,7 +35,7 @@ func TestClientOverRealGRPC(t *testing.T) {
 		},
 		Containers: []critest.Container{{ID: ctrA, PID: 4200}, {ID: ctrB, PID: 4300, OldCRIO: true}},
 	})
-	c, err := cri.Dial(ctx(t), "unix://"+sock)
+	c, err := criclient.Dial(ctx(t), "unix://"+sock)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -77,7 +78,7 @@ func TestDialDefaultTriesSocketsUnderHostRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	critest.ServeAt(t, &critest.Runtime{}, root+"/run/crio/crio.sock")
-	c, err := cri.DialDefault(ctx(t), root, "")
+	c, err := criclient.DialDefault(ctx(t), root, "")
 	if err != nil {
 		t.Fatalf("DialDefault: %v", err)
 	}
@@ -86,14 +87,14 @@ func TestDialDefaultTriesSocketsUnderHostRoot(t *testing.T) {
 		t.Errorf("Endpoint() = %q", c.Endpoint())
 	}
 
-	if _, err := cri.DialDefault(ctx(t), t.TempDir(), ""); err == nil {
+	if _, err := criclient.DialDefault(ctx(t), t.TempDir(), ""); err == nil {
 		t.Error("DialDefault with no sockets returned no error")
 	}
 }
 
 func TestDialRejectsNonCRISocket(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := cri.Dial(ctx(t), dir+"/missing.sock"); err == nil {
+	if _, err := criclient.Dial(ctx(t), dir+"/missing.sock"); err == nil {
 		t.Fatal("Dial(missing socket) returned no error")
 	}
 	// A gRPC server without the RuntimeService (think: a docker or containerd
@@ -105,14 +106,14 @@ func TestDialRejectsNonCRISocket(t *testing.T) {
 	srv := grpc.NewServer()
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop()
-	if _, err := cri.Dial(ctx(t), dir+"/other.sock"); err == nil {
+	if _, err := criclient.Dial(ctx(t), dir+"/other.sock"); err == nil {
 		t.Fatal("Dial(non-CRI gRPC socket) returned no error")
 	}
 }
 
 func TestResolverFallsBackToCgroupScan(t *testing.T) {
 	sock := critest.Serve(t, &critest.Runtime{Containers: []critest.Container{{ID: ctrA, PID: 4200}}})
-	c, err := cri.Dial(ctx(t), sock)
+	c, err := criclient.Dial(ctx(t), sock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,14 +128,14 @@ func TestResolverFallsBackToCgroupScan(t *testing.T) {
 	}
 	mk("77", "1", "0::/kubepods/besteffort/pod1/"+ctrB+"\n")
 
-	r := cri.Resolver{Client: c, ProcRoot: procRoot}
-	if pid, how, err := r.ContainerPID(ctx(t), ctrA); err != nil || pid != 4200 || how != cri.ViaCRI {
+	r := criclient.Resolver{Client: c, ProcRoot: procRoot}
+	if pid, how, err := r.ContainerPID(ctx(t), ctrA); err != nil || pid != 4200 || how != criclient.ViaCRI {
 		t.Errorf("ContainerPID(A) = %d, %s, %v; want 4200 via cri", pid, how, err)
 	}
-	if pid, how, err := r.ContainerPID(ctx(t), ctrB); err != nil || pid != 77 || how != cri.ViaCgroup {
+	if pid, how, err := r.ContainerPID(ctx(t), ctrB); err != nil || pid != 77 || how != criclient.ViaCgroup {
 		t.Errorf("ContainerPID(B) = %d, %s, %v; want 77 via cgroup", pid, how, err)
 	}
-	_, _, err = (cri.Resolver{ProcRoot: procRoot}).ContainerPID(ctx(t), "containerd://"+ctrA)
+	_, _, err = (criclient.Resolver{ProcRoot: procRoot}).ContainerPID(ctx(t), "containerd://"+ctrA)
 	if !errors.Is(err, cri.ErrNotFound) {
 		t.Errorf("ContainerPID without CRI for a container with no process: err = %v, want ErrNotFound", err)
 	}
@@ -148,7 +149,7 @@ func TestRealRuntime(t *testing.T) {
 	if sock == "" {
 		t.Skip("NETCHECK_CRI_SOCKET not set (point it at a containerd/CRI-O socket to run)")
 	}
-	c, err := cri.Dial(ctx(t), sock)
+	c, err := criclient.Dial(ctx(t), sock)
 	if err != nil {
 		t.Fatal(err)
 	}
