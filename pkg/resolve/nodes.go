@@ -1,13 +1,9 @@
 package resolve
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"sort"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 )
@@ -20,32 +16,8 @@ const (
 	flannelPublicIP    = "flannel.alpha.coreos.com/public-ip"
 )
 
-// Nodes reads the named nodes (deduplicated, sorted) and returns their facts
-// for Report.Nodes. A node that cannot be read is an error: node-mode
-// diagnosis compares every node's state with these facts.
-func (r *Resolver) Nodes(ctx context.Context, names ...string) ([]v1alpha1.NodeFacts, error) {
-	seen := map[string]bool{}
-	var uniq []string
-	for _, n := range names {
-		if n != "" && !seen[n] {
-			seen[n] = true
-			uniq = append(uniq, n)
-		}
-	}
-	sort.Strings(uniq)
-	out := make([]v1alpha1.NodeFacts, 0, len(uniq))
-	for _, name := range uniq {
-		node, err := r.Client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("get node %s: %w", name, err)
-		}
-		out = append(out, NodeFactsOf(node))
-	}
-	return out, nil
-}
-
-// NodeFactsOf is the pure part of Nodes: the InternalIP, podCIDR and flannel
-// annotations of one node. A malformed backend-data annotation leaves VNI and
+// NodeFactsOf is a node as Report.Nodes carries it: the InternalIP, podCIDR
+// and flannel annotations. A malformed backend-data annotation leaves VNI and
 // VtepMAC empty rather than failing: the rules that need them stay silent.
 func NodeFactsOf(node *corev1.Node) v1alpha1.NodeFacts {
 	f := v1alpha1.NodeFacts{Name: node.Name, PodCIDR: node.Spec.PodCIDR}

@@ -1,13 +1,11 @@
 package resolve
 
 import (
-	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 )
@@ -60,26 +58,5 @@ func TestNodeFactsOf(t *testing.T) {
 				t.Errorf("NodeFactsOf (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestNodesReadsEachNodeOnce(t *testing.T) {
-	cs := fake.NewSimpleClientset(
-		flannelNode("b", "10.0.0.2", "10.244.2.0/24", nil),
-		flannelNode("a", "10.0.0.1", "10.244.1.0/24", nil))
-	r := &Resolver{Client: cs}
-	got, err := r.Nodes(context.Background(), "b", "a", "", "b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []v1alpha1.NodeFacts{
-		{Name: "a", InternalIP: "10.0.0.1", PodCIDR: "10.244.1.0/24"},
-		{Name: "b", InternalIP: "10.0.0.2", PodCIDR: "10.244.2.0/24"},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Nodes (-want +got):\n%s", diff)
-	}
-	if _, err := r.Nodes(context.Background(), "missing"); err == nil {
-		t.Error("a missing node is not an error")
 	}
 }
