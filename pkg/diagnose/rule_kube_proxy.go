@@ -138,7 +138,9 @@ func ruledEndpoints(tbl *v1alpha1.FirewallTable, svc *v1alpha1.FirewallChain) []
 				continue
 			}
 			for _, sr := range c.Rules {
-				if m := dnatTo.FindStringSubmatch(sr.Text); m != nil {
+				if verb, _ := verdictOf(&sr); verb == "dnat" && sr.To != "" {
+					out = append(out, normaliseAddr(sr.To))
+				} else if m := dnatTo.FindStringSubmatch(sr.Text); m != nil {
 					out = append(out, normaliseAddr(m[1]))
 				}
 			}
