@@ -14,8 +14,6 @@ const (
 	nsscanTimeout   = 30 * time.Second
 	// DefaultBridge is the bridge pods attach to under flannel and the bridge CNI.
 	DefaultBridge = "cni0"
-	// nodeHostRoot is the node's filesystem as a hostPID pod sees it.
-	nodeHostRoot = "/proc/1/root"
 )
 
 // NodeVantage is how results of a node agent about its node name it.
@@ -48,8 +46,11 @@ func NSScan(node, podCIDR string, pods []v1alpha1.NodePod, targetIPs []string) v
 		ID: NSScanID(node), Check: v1alpha1.CheckNSScan, Target: NodeVantage(node),
 		TimeoutMillis: int(nsscanTimeout.Milliseconds()),
 		NSScan: &v1alpha1.NSScanSpec{
-			TargetIPs: targetIPs, PodCIDR: podCIDR, BridgeName: DefaultBridge,
-			HostRoot: nodeHostRoot, Pods: pods,
+			// No HostRoot: /proc/1/root is not readable where PID 1 refuses
+			// ptrace (sandboxed inits, this lab's), and the scan fails then;
+			// with hostPID, /proc/*/ns/net and the mount table find every
+			// namespace a process or a bind mount keeps alive.
+			TargetIPs: targetIPs, PodCIDR: podCIDR, BridgeName: DefaultBridge, Pods: pods,
 		},
 	}
 }

@@ -219,7 +219,7 @@ func TestViewNodesAndTargetIPs(t *testing.T) {
 	spec := NSScan("node1", "10.244.1.0/24", []v1alpha1.NodePod{{Name: "x"}}, []string{"10.244.1.3"})
 	want := v1alpha1.CheckSpec{ID: "nsscan:node1", Check: "nsscan", Target: "node node1", TimeoutMillis: 30000,
 		NSScan: &v1alpha1.NSScanSpec{TargetIPs: []string{"10.244.1.3"}, PodCIDR: "10.244.1.0/24", BridgeName: "cni0",
-			HostRoot: "/proc/1/root", Pods: []v1alpha1.NodePod{{Name: "x"}}}}
+			Pods: []v1alpha1.NodePod{{Name: "x"}}}}
 	if diff := cmp.Diff(want, spec); diff != "" {
 		t.Errorf("NSScan (-want +got):\n%s", diff)
 	}

@@ -22,7 +22,7 @@ func writeTraces(b *strings.Builder, r *v1alpha1.Report) error {
 			b.WriteString("\nTRACES\n")
 			first = false
 		}
-		head := fmt.Sprintf("%s  %s  from %s: %s", res.ID, res.Target, firstNonEmpty(res.Vantage, "?"),
+		head := fmt.Sprintf("%s %s from %s: %s", res.ID, res.Target, firstNonEmpty(res.Vantage, "?"),
 			strings.ToUpper(string(res.Status))+" "+firstNonEmpty(res.Summary, res.Error))
 		for _, l := range wrap(head, lineWidth, "", "    ") {
 			b.WriteString(l + "\n")
@@ -39,12 +39,12 @@ func writeTraces(b *strings.Builder, r *v1alpha1.Report) error {
 		if err := writeHopTable(b, tr); err != nil {
 			return err
 		}
-		for i, p := range tr.Probes {
+		for i, l := range probeLines(tr) {
 			label := "  probes "
 			if i > 0 {
 				label = "         "
 			}
-			for _, w := range wrap(probeLine(tr, p), lineWidth, label, "           ") {
+			for _, w := range wrap(l, lineWidth, label, "           ") {
 				b.WriteString(w + "\n")
 			}
 		}
@@ -80,31 +80,35 @@ func pathLines(hops []v1alpha1.TraceHopInfo) []string {
 	return lines
 }
 
-// writeHopTable lists the hops with their interface, MTU, addresses and the
-// probes and answers seen there.
+// writeHopTable lists the hops with their MTU, the probes and answers seen
+// there, and their addresses (a VXLAN hop: VNI, local -> remote VTEP).
 func writeHopTable(b *strings.Builder, tr *v1alpha1.TraceResult) error {
 	req, rep := seenCounts(tr)
 	tw := tabwriter.NewWriter(b, 6, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  \tHOP\tIF\tMTU\tADDRESSES\tPROBES\tANSWERS")
+	fmt.Fprintln(tw, "    HOP\tMTU\tPROBES\tANSWERS\tADDRESSES")
 	for _, h := range tr.Hops {
 		label := firstNonEmpty(h.Label, h.Node+"/"+h.Name)
+		if h.Ifname != "" && !strings.HasSuffix(label, "/"+h.Ifname) {
+			label += " (" + h.Ifname + ")"
+		}
 		mtu := "-"
 		if h.MTU > 0 {
 			mtu = fmt.Sprint(h.MTU)
 		}
 		addrs := strings.Join(h.Addrs, ",")
-		if h.VXLAN != nil {
-			addrs = strings.TrimPrefix(addrs+fmt.Sprintf(" vxlan %d local %s", h.VXLAN.VNI, firstNonEmpty(h.VXLAN.Local, "?")), " ")
-			if h.VXLAN.RemoteVTEP != "" {
-				addrs += " -> " + h.VXLAN.RemoteVTEP
+		if vx := h.VXLAN; vx != nil {
+			addrs = strings.TrimPrefix(fmt.Sprintf("%s vni %d %s", addrs, vx.VNI, firstNonEmpty(vx.Local, "?")), " ")
+			if vx.RemoteVTEP != "" {
+				addrs += "->" + vx.RemoteVTEP
 			}
 		}
-		seen := fmt.Sprintf("%d/%d", req[label], len(tr.Probes))
-		answers := fmt.Sprint(rep[label])
+		seen := fmt.Sprintf("%d/%d", req[h.Label], len(tr.Probes))
+		answers := fmt.Sprint(rep[h.Label])
 		if h.LinkType == "" || h.Error != "" {
-			seen, answers = "not captured: "+ellipsize(oneLine(firstNonEmpty(h.Error, "?")), 40), ""
+			seen, answers = "not captured", "-"
+			addrs = strings.TrimSpace(addrs + " (" + oneLine(firstNonEmpty(h.Error, "?")) + ")")
 		}
-		fmt.Fprintf(tw, "  \t%s\t%s\t%s\t%s\t%s\t%s\n", ellipsize(label, 40), h.Ifname, mtu, ellipsize(firstNonEmpty(addrs, "-"), 44), seen, answers)
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\n", ellipsize(label, 38), mtu, seen, answers, ellipsize(firstNonEmpty(addrs, "-"), 46))
 	}
 	return tw.Flush()
 }
@@ -132,17 +136,40 @@ func seenCounts(tr *v1alpha1.TraceResult) (req, rep map[string]int) {
 	return req, rep
 }
 
-// probeLine says where one probe went: what answered and where it was first
-// seen, or the last hop the request reached and the hop it never reached.
-func probeLine(tr *v1alpha1.TraceResult, p v1alpha1.TraceProbe) string {
-	tag := p.Tag
-	if p.SrcPort != 0 {
-		tag = fmt.Sprintf("sport %d", p.SrcPort)
+// probeLines says where the probes went, one line per distinct fate: probes
+// that fared alike (the usual case) share a line listing their tags.
+func probeLines(tr *v1alpha1.TraceResult) []string {
+	var fates []string
+	tags := map[string][]string{}
+	for _, p := range tr.Probes {
+		fate := probeFate(tr, p)
+		if _, ok := tags[fate]; !ok {
+			fates = append(fates, fate)
+		}
+		tag := p.Tag
+		if p.SrcPort != 0 {
+			tag = fmt.Sprint(p.SrcPort)
+		}
+		tags[fate] = append(tags[fate], tag)
 	}
-	line := tag + ": "
+	out := make([]string, 0, len(fates))
+	for _, fate := range fates {
+		who := "sport " + strings.Join(tags[fate], ", ")
+		if len(tags[fate]) > 1 {
+			who = fmt.Sprintf("%d probes (%s)", len(tags[fate]), who)
+		}
+		out = append(out, who+": "+fate)
+	}
+	return out
+}
+
+// probeFate says where one probe went: what answered and where it was first
+// seen, or the last hop the request reached and the hop it never reached.
+func probeFate(tr *v1alpha1.TraceResult, p v1alpha1.TraceProbe) string {
+	var line string
 	switch {
 	case p.Reply != nil:
-		line += fmt.Sprintf("%s from %s, first seen at %s", p.Reply.What, p.Reply.Src, p.Reply.FirstHop)
+		line = fmt.Sprintf("%s from %s, first seen at %s", p.Reply.What, p.Reply.Src, p.Reply.FirstHop)
 		if p.Reply.Origin != "" {
 			line += " (" + p.Reply.Origin + ")"
 		}
@@ -150,9 +177,9 @@ func probeLine(tr *v1alpha1.TraceResult, p v1alpha1.TraceProbe) string {
 			line += "; request last seen at " + p.LastHop
 		}
 	case p.LastHop == "":
-		line += "seen on no hop"
+		line = "seen on no hop"
 	default:
-		line += "no answer; request last seen at " + p.LastHop
+		line = "no answer; request last seen at " + p.LastHop
 		if next := hopAfter(tr.Hops, p.LastHop); next != "" {
 			line += ", never at " + next
 		}

@@ -141,6 +141,9 @@ func TestLeakedNamespaces(t *testing.T) {
 				return n
 			}()},
 			wantInodes: []uint64{9}, wantReason: "address in pod CIDR 10.244.0.0/16; its sandbox sb-web-0 (default/web-0) is SANDBOX_NOTREADY, so its network should be gone"},
+		{name: "another node on the same kernel, with its own cni0, is not a pod", known: true, cidr: cidr,
+			nss: []v1alpha1.NetNamespace{{Inode: 10, Interfaces: []v1alpha1.Interface{
+				{Name: "cni0", Kind: "bridge", Addrs: []string{"10.244.2.1/24"}}, {Name: "flannel.1", Kind: "vxlan", Addrs: []string{"10.244.2.0/32"}}}}}},
 		{name: "namespaces off the pod network are not pods' business", known: true, cidr: cidr,
 			nss: []v1alpha1.NetNamespace{ns(7, "", "172.17.0.2/16"), ns(8, "")}},
 		{name: "without the runtime nothing is leaked", known: false, cidr: cidr,

@@ -18,7 +18,7 @@ func leakedNamespaces(f facts) []v1alpha1.LeakedNetNS {
 	}
 	var out []v1alpha1.LeakedNetNS
 	for _, ns := range f.Namespaces {
-		if ns.Host || ns.Inode == f.BridgeInode || liveOwner(ns.Sandbox) || f.Unjudged[ns.Inode] {
+		if ns.Host || ns.Inode == f.BridgeInode || liveOwner(ns.Sandbox) || f.Unjudged[ns.Inode] || isNodeNamespace(ns, f.BridgeName) {
 			continue
 		}
 		var reasons, addrs []string
@@ -54,4 +54,19 @@ func leakedNamespaces(f facts) []v1alpha1.LeakedNetNS {
 		})
 	}
 	return out
+}
+
+// isNodeNamespace: a namespace with its own node bridge (cni0) is another
+// node's, not a pod's: nodes nested on one kernel (kind, the local two-node
+// cluster) all show up in the scan.
+func isNodeNamespace(ns v1alpha1.NetNamespace, bridge string) bool {
+	if bridge == "" {
+		return false
+	}
+	for _, iface := range ns.Interfaces {
+		if iface.Name == bridge && iface.Kind == "bridge" {
+			return true
+		}
+	}
+	return false
 }

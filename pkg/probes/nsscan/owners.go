@@ -2,6 +2,7 @@ package nsscan
 
 import (
 	"net/netip"
+	"slices"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 )
@@ -48,17 +49,26 @@ func ownByPods(nss []v1alpha1.NetNamespace, pods []v1alpha1.NodePod, uidOfNS map
 			unjudged[nss[i].Inode] = true
 		}
 	}
-	for _, p := range podByUID {
-		if owned[p.UID] || len(p.IPs) == 0 {
+	// Addresses are indexed once (pods x namespaces would be quadratic); pods
+	// go in the request's order, so ties resolve the same way every run.
+	holders := indexAddresses(nss)
+	for i := range pods {
+		p := &pods[i]
+		if p.HostNetwork || owned[p.UID] || len(p.IPs) == 0 {
 			continue
 		}
-		var candidates []int
-		for i, ns := range nss {
-			if !ns.Host && !claimed[i] && !unjudged[ns.Inode] {
-				candidates = append(candidates, i)
+		var idx []int
+		for _, s := range p.IPs {
+			ip, err := netip.ParseAddr(s)
+			if err != nil {
+				continue
+			}
+			for _, j := range holders[ip.Unmap()] {
+				if !claimed[j] && !unjudged[nss[j].Inode] && !slices.Contains(idx, j) {
+					idx = append(idx, j)
+				}
 			}
 		}
-		idx := holdingAny(nss, candidates, p.IPs)
 		switch len(idx) {
 		case 0:
 		case 1:
@@ -70,6 +80,28 @@ func ownByPods(nss []v1alpha1.NetNamespace, pods []v1alpha1.NodePod, uidOfNS map
 		}
 	}
 	return unjudged
+}
+
+// indexAddresses maps every address of a namespace other than the host's to
+// the namespaces (indexes into nss) holding it.
+func indexAddresses(nss []v1alpha1.NetNamespace) map[netip.Addr][]int {
+	out := map[netip.Addr][]int{}
+	for i, ns := range nss {
+		if ns.Host {
+			continue
+		}
+		for _, iface := range ns.Interfaces {
+			for _, a := range iface.Addrs {
+				if p, err := netip.ParsePrefix(a); err == nil {
+					ip := p.Addr().Unmap()
+					if l := out[ip]; len(l) == 0 || l[len(l)-1] != i {
+						out[ip] = append(l, i)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // holdingAny keeps the namespaces (indexes into nss) holding one of ips.
