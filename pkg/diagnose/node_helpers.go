@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 )
 
 // sourceIPs are the source pod's addresses: where every flow of the run starts.
@@ -114,6 +116,7 @@ func (d *diagnosis) explain(i int, addrs []*addrStats) {
 		d.amend(i, []string{connectLine(s)}, s.checkIDs())
 		d.claim(s.addr, i)
 	}
+	d.explainICMP(i, seen)
 	for _, tv := range d.ix.targets {
 		if !tv.isService() {
 			continue
@@ -184,4 +187,24 @@ func phaseNote(n *nodeView) string {
 		return fmt.Sprintf(" (nodeinfo %s the probes)", r.NodeInfo.Phase)
 	}
 	return ""
+}
+
+// explainICMP cites the failed ICMP checks to the IPs of explained addresses:
+// the echoes died where the connects did.
+func (d *diagnosis) explainICMP(i int, explained map[*addrStats]bool) {
+	ips := map[string]bool{}
+	for s := range explained {
+		ips[canonicalIP(s.ip())] = true
+	}
+	for k := range d.ix.r.Results {
+		res := &d.ix.r.Results[k]
+		if res.ICMP == nil || res.Status != v1alpha1.StatusFail || !ips[canonicalIP(res.ICMP.Address)] {
+			continue
+		}
+		if res.ICMP.MTU != nil && res.ICMP.Received > 0 {
+			continue // a DF sweep finding of its own, not a lost echo
+		}
+		d.amend(i, []string{fmt.Sprintf("ICMP echo to %s: %d/%d replies", res.ICMP.Address, res.ICMP.Received, res.ICMP.Sent)},
+			[]string{res.ID})
+	}
 }

@@ -35,7 +35,8 @@ func TestIPForwardDisabled(t *testing.T) {
 		}
 	}
 	t.Run("node 2 off, trace dies between flannel.1 and cni0", func(t *testing.T) {
-		r := webAcrossNodes(append(append(fixture.NodeInfoPair(fixture.Node1, nil), fixture.NodeInfoPair(fixture.Node2, forwardOff)...), diedAt(6))...)
+		r := webAcrossNodes(append(append(fixture.NodeInfoPair(fixture.Node1, nil), fixture.NodeInfoPair(fixture.Node2, forwardOff)...),
+			diedAt(6), fixture.ICMPEcho("icmp-1", fixture.EndpointLabel("svc/web", fixture.Web1), "10.244.1.5", 3, 0))...)
 		diagnoseAndCheck(t, r, want{
 			id:      IDIPForwardDisabled,
 			hop:     "node k8slab-node2 between flannel.1 and cni0",
@@ -45,8 +46,9 @@ func TestIPForwardDisabled(t *testing.T) {
 				"SYN 10.244.0.5 -> 10.244.1.5:8080 seen on k8slab-node1/pod client, k8slab-node1/veth3f1c2a9b, k8slab-node1/cni0, k8slab-node1/flannel.1, k8slab-node1/eth0, k8slab-node2/eth0, k8slab-node2/flannel.1; not on k8slab-node2/cni0, k8slab-node2/veth8c0d4e21, k8slab-node2/pod web-1 (3 of 3 unanswered probes)",
 				"10.244.1.5:8080: 10 of 10 timed out (100%)",
 				"via the Service IP 10.96.0.20:80: 9 of 20 timed out (45%)",
+				"ICMP echo to 10.244.1.5: 0/3 replies",
 			},
-			checkIDs: []string{"nodeinfo-before-node2", "nodeinfo-after-node2", "trace:10.244.1.5:8080", "tcp-1", "tcp-2"},
+			checkIDs: []string{"nodeinfo-before-node2", "nodeinfo-after-node2", "trace:10.244.1.5:8080", "tcp-1", "tcp-2", "icmp-1"},
 		})
 	})
 

@@ -18,9 +18,10 @@ func ruleLeakedNetns(d *diagnosis) {
 		for _, scan := range n.scans {
 			r := scan.NSScan
 			inConflict := conflictInodes(r)
+			elsewhere := d.otherNodesNamespaces(n, r)
 			cited := false
 			for _, l := range r.Leaked {
-				if inConflict[l.Inode] {
+				if inConflict[l.Inode] || elsewhere[l.Inode] {
 					continue
 				}
 				leaks++
@@ -28,6 +29,9 @@ func ruleLeakedNetns(d *diagnosis) {
 				lines = append(lines, leakLine(l))
 			}
 			for _, s := range r.OrphanShims {
+				if allIn(s.NetNSInodes, elsewhere) {
+					continue
+				}
 				shims++
 				cited = true
 				lines = append(lines, shimLine(s))
@@ -109,4 +113,43 @@ func shimLine(s v1alpha1.OrphanShim) string {
 		line += " in " + strings.Join(inodes, ", ")
 	}
 	return line
+}
+
+// otherNodesNamespaces are the namespaces of a scan that hold an address of
+// another node's pod CIDR: pods of that node. They only show up where nodes
+// share one kernel (nested test nodes, kind-like setups), and their runtime
+// shims look orphaned to this node's scan because their pods are not this
+// node's; they are neither leaked nor orphaned.
+func (d *diagnosis) otherNodesNamespaces(n *nodeView, r *v1alpha1.NSScanResult) map[uint64]bool {
+	out := map[uint64]bool{}
+	for _, ns := range r.Namespaces {
+		for _, ifc := range ns.Interfaces {
+			for _, a := range ifc.Addrs {
+				if owner := d.nodes.nodeOfPodIP(addrOf(a)); owner != nil && owner != n {
+					out[ns.Inode] = true
+				}
+			}
+		}
+	}
+	for _, l := range r.Leaked {
+		for _, a := range l.Addrs {
+			addr, _, _ := strings.Cut(a, " ") // "10.244.1.5/24 on eth0"
+			if owner := d.nodes.nodeOfPodIP(addrOf(addr)); owner != nil && owner != n {
+				out[l.Inode] = true
+			}
+		}
+	}
+	return out
+}
+
+func allIn(inodes []uint64, set map[uint64]bool) bool {
+	if len(inodes) == 0 {
+		return false
+	}
+	for _, i := range inodes {
+		if !set[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -80,8 +80,17 @@ func TestPodIPConflict(t *testing.T) {
 			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),
 			node2Scan(nil, other),
 			fixture.NSScan("nsscan-node1", fixture.Node1, v1alpha1.StatusWarn, &v1alpha1.NSScanResult{NamespaceCount: 6, SandboxesKnown: true,
-				OrphanShims: []v1alpha1.OrphanShim{{PID: 3120, PPID: 1, Comm: "containerd-shim", SandboxID: "77aa0c1e2d3f4a5b6c7d8e9f00112233",
-					RuntimeNamespace: "k8s.io", Children: []v1alpha1.NSProcess{{PID: 3141, Comm: "pause", PPID: 3120}}, NetNSInodes: []uint64{4026532601}}}}),
+				Namespaces: []v1alpha1.NetNamespace{
+					{Inode: 4026532601, Interfaces: []v1alpha1.Interface{{Name: "eth0", Addrs: []string{"10.244.0.66/24"}}}},
+					// A pod of node 2, seen because both nodes share one kernel (nested test nodes).
+					{Inode: 4026532602, Interfaces: []v1alpha1.Interface{{Name: "eth0", Addrs: []string{"10.244.1.77/24"}}}},
+				},
+				OrphanShims: []v1alpha1.OrphanShim{
+					{PID: 3120, PPID: 1, Comm: "containerd-shim", SandboxID: "77aa0c1e2d3f4a5b6c7d8e9f00112233",
+						RuntimeNamespace: "k8s.io", Children: []v1alpha1.NSProcess{{PID: 3141, Comm: "pause", PPID: 3120}}, NetNSInodes: []uint64{4026532601}},
+					{PID: 3220, PPID: 1, Comm: "containerd-shim", SandboxID: "88bb0c1e2d3f4a5b6c7d8e9f00112233",
+						RuntimeNamespace: "k8s.io", Children: []v1alpha1.NSProcess{{PID: 3241, Comm: "pause", PPID: 3220}}, NetNSInodes: []uint64{4026532602}},
+				}}),
 		)
 		diagnoseAndCheck(t, r,
 			want{id: IDLeakedNetns, hop: "node k8slab-node1", summary: []string{"node k8slab-node1: 1 orphaned runtime shim"},
