@@ -240,6 +240,7 @@ func (d *diagnosis) kubeProxyStale(n *nodeView, tv *targetView, kp kubeProxyRule
 	}
 	i := d.add(f)
 	if len(kp.stale) > 0 {
+		d.claimTracesTo(i, t.IPs)
 		for _, s := range tv.front {
 			if s.failed() > 0 && !d.isClaimed(s.addr) {
 				d.amend(i, []string{fmt.Sprintf("via the Service IP %s: about %s of connections land on a stale endpoint",
@@ -256,7 +257,11 @@ func (d *diagnosis) claimTracesTo(i int, ips []string) {
 		for _, ip := range ips {
 			if addrOf(tv.tr.Destination) == addrOf(ip) && !d.traceClaimed(tv) {
 				if hop, k, of := tv.death(); k > 0 {
-					d.amend(i, []string{tv.sightingsLine(hop, k, of)}, nil)
+					line := tv.sightingsLine(hop, k, of)
+					if nat := tv.silentNAT(); nat != "" {
+						line += "; " + nat
+					}
+					d.amend(i, []string{line}, nil)
 				}
 				d.claimTrace(i, tv)
 			}

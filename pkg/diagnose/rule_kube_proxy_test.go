@@ -45,6 +45,11 @@ func TestKubeProxyRules(t *testing.T) {
 			fixture.TCP("tcp-3", fixture.EndpointLabel("svc/web", web2), "10.244.0.7:8080", fixture.Outcomes{v1alpha1.TCPOK: 10}),
 		}
 		results = append(results, fixture.NodeInfoPair(fixture.Node1, nil)...)
+		// One traced SYN to the ClusterIP was sent to web-1's old address and died on node 2.
+		hops := fixture.CrossNodeHops("web-3")[:8]
+		probes := fixture.TraceProbes(hops, 1, "10.244.1.5:8080", 6, nil, 0, "")
+		probes[0].NAT = []string{"DNAT 10.96.0.20:80 -> 10.244.1.5:8080 between k8slab-node1/pod client and k8slab-node1/veth3f1c2a9b"}
+		results = append(results, fixture.Trace("trace:10.96.0.20:80", "svc/web", fixture.WebClusterIP, 80, hops, probes))
 		r := fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web3, web2)}, results...)
 		diagnoseAndCheck(t, r, want{
 			id:  IDKubeProxyRulesStale,
@@ -54,6 +59,7 @@ func TestKubeProxyRules(t *testing.T) {
 			evidence: []string{
 				"KUBE-SVC-CDGGSHYLG3RE2FKL dispatches to 10.244.0.7:8080, 10.244.1.5:8080",
 				"via the Service IP 10.96.0.20:80: 9 of 20 timed out (45%) [ETIMEDOUT x9]: about 50% of connections land on a stale endpoint",
+				"not on k8slab-node2/cni0 (1 of 1 unanswered probes); DNAT 10.96.0.20:80 -> 10.244.1.5:8080",
 			},
 		})
 	})

@@ -20,8 +20,9 @@ func ruleLeakedNetns(d *diagnosis) {
 			inConflict := conflictInodes(r)
 			elsewhere := d.otherNodesNamespaces(n, r)
 			cited := false
+			host := hostInodes(r)
 			for _, l := range r.Leaked {
-				if inConflict[l.Inode] || elsewhere[l.Inode] {
+				if inConflict[l.Inode] || elsewhere[l.Inode] || starting(l.Processes) {
 					continue
 				}
 				leaks++
@@ -29,7 +30,7 @@ func ruleLeakedNetns(d *diagnosis) {
 				lines = append(lines, leakLine(l))
 			}
 			for _, s := range r.OrphanShims {
-				if allIn(s.NetNSInodes, elsewhere) {
+				if allIn(s.NetNSInodes, elsewhere) || allIn(s.NetNSInodes, host) || starting(s.Children) {
 					continue
 				}
 				shims++
@@ -148,6 +149,33 @@ func allIn(inodes []uint64, set map[uint64]bool) bool {
 	}
 	for _, i := range inodes {
 		if !set[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hostInodes are the scan's host namespaces: a shim whose containers all run
+// there served a hostNetwork pod (the node agent itself, started after the
+// API's pod list was read) and holds no pod IP.
+func hostInodes(r *v1alpha1.NSScanResult) map[uint64]bool {
+	out := map[uint64]bool{}
+	for _, ns := range r.Namespaces {
+		if ns.Host {
+			out[ns.Inode] = true
+		}
+	}
+	return out
+}
+
+// starting: every process is runc's container init ("runc:[2:INIT]"): a pod
+// being created while the scan ran, newer than the API's pod list.
+func starting(ps []v1alpha1.NSProcess) bool {
+	if len(ps) == 0 {
+		return false
+	}
+	for _, p := range ps {
+		if !strings.HasPrefix(p.Comm, "runc") {
 			return false
 		}
 	}

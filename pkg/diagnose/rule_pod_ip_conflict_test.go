@@ -76,20 +76,27 @@ func TestPodIPConflict(t *testing.T) {
 	t.Run("leak alone is a warning", func(t *testing.T) {
 		other := leaked
 		other.Addrs = []string{"10.244.1.250/24 on eth0"}
+		// A pod being created while the scan ran: newer than the API's pod list, not leaked.
+		creating := v1alpha1.LeakedNetNS{Inode: 4026532900, Addrs: []string{"10.244.1.31/24 on eth0"},
+			Processes: []v1alpha1.NSProcess{{PID: 6258, Comm: "runc:[2:INIT]", PPID: 6170}}, Reason: "owned by no live pod"}
 		r := fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)},
 			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),
-			node2Scan(nil, other),
+			node2Scan(nil, other, creating),
 			fixture.NSScan("nsscan-node1", fixture.Node1, v1alpha1.StatusWarn, &v1alpha1.NSScanResult{NamespaceCount: 6, SandboxesKnown: true,
 				Namespaces: []v1alpha1.NetNamespace{
 					{Inode: 4026532601, Interfaces: []v1alpha1.Interface{{Name: "eth0", Addrs: []string{"10.244.0.66/24"}}}},
 					// A pod of node 2, seen because both nodes share one kernel (nested test nodes).
 					{Inode: 4026532602, Interfaces: []v1alpha1.Interface{{Name: "eth0", Addrs: []string{"10.244.1.77/24"}}}},
+					{Inode: 4026531840, Host: true},
 				},
 				OrphanShims: []v1alpha1.OrphanShim{
 					{PID: 3120, PPID: 1, Comm: "containerd-shim", SandboxID: "77aa0c1e2d3f4a5b6c7d8e9f00112233",
 						RuntimeNamespace: "k8s.io", Children: []v1alpha1.NSProcess{{PID: 3141, Comm: "pause", PPID: 3120}}, NetNSInodes: []uint64{4026532601}},
 					{PID: 3220, PPID: 1, Comm: "containerd-shim", SandboxID: "88bb0c1e2d3f4a5b6c7d8e9f00112233",
 						RuntimeNamespace: "k8s.io", Children: []v1alpha1.NSProcess{{PID: 3241, Comm: "pause", PPID: 3220}}, NetNSInodes: []uint64{4026532602}},
+					// The node agent's own (hostNetwork) pod, started after the API's pod list was read.
+					{PID: 3320, PPID: 1, Comm: "containerd-shim", SandboxID: "99cc0c1e2d3f4a5b6c7d8e9f00112233", RuntimeNamespace: "k8s.io",
+						Children: []v1alpha1.NSProcess{{PID: 3341, Comm: "netcheck-probe", PPID: 3320}}, NetNSInodes: []uint64{4026531840}},
 				}}),
 		)
 		diagnoseAndCheck(t, r,

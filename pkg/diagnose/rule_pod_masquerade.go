@@ -101,8 +101,8 @@ func (d *diagnosis) masqueradeFinding(n *nodeView, sure, hits []reached, snatted
 		_, _, seen, _ := tv.snatHop()
 		f.Target = d.traceTarget(tv)
 		holder := d.nodes.nodeHolding(seen)
-		seenAs = fmt.Sprintf("; %s arrives at %s from %s (%s), not from %s", tv.tr.Destination, tv.tr.Hops[len(tv.tr.Hops)-1].Label,
-			seen, holder, tv.tr.Source)
+		seenAs = fmt.Sprintf("; at %s the request to %s carries source %s (%s), not the client's %s",
+			tv.tr.Hops[len(tv.tr.Hops)-1].Label, tv.tr.Destination, seen, holder, tv.tr.Source)
 	}
 	if len(rules) > 0 {
 		f.Summary = fmt.Sprintf("%s: pod-to-pod traffic is masqueraded on node %s by %s %q%s", f.Target, n.name,

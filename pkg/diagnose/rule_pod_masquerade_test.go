@@ -37,7 +37,7 @@ func TestPodMasquerade(t *testing.T) {
 			id:  IDPodTrafficMasqueraded,
 			hop: "node k8slab-node1 nat POSTROUTING: ip nat POSTROUTING (handle 900)",
 			summary: []string{`svc/web:http: pod-to-pod traffic is masqueraded on node k8slab-node1 by POSTROUTING "-s 10.244.0.0/16 -m comment --comment \"ops: egress\" -j MASQUERADE"`,
-				"10.244.1.5 arrives at k8slab-node2/pod web-1 from 10.244.0.0 (node k8slab-node1's flannel.1), not from 10.244.0.5"},
+				"at k8slab-node2/pod web-1 the request to 10.244.1.5 carries source 10.244.0.0 (node k8slab-node1's flannel.1), not the client's 10.244.0.5"},
 			evidence: []string{
 				"counter +31 packets during the run",
 				"trace trace:10.244.1.5:8080: source 10.244.0.5 seen up to k8slab-node1/cni0, 10.244.0.0 from k8slab-node1/flannel.1 on",

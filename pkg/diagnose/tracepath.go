@@ -228,3 +228,14 @@ func (ns *nodes) traceFor(addr string) *traceView {
 func probeCount(n int) string { return plural(n, "probe", "probes") }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// silentNAT is the address translation the first unanswered probe went
+// through ("DNAT 10.96.0.20:80 -> 10.244.1.5:8080 between ..."), "" when none.
+func (tv traceView) silentNAT() string {
+	for _, p := range tv.silent() {
+		if len(p.NAT) > 0 {
+			return strings.Join(p.NAT, "; ")
+		}
+	}
+	return ""
+}
