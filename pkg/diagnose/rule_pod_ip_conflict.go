@@ -16,13 +16,31 @@ func rulePodIPConflict(d *diagnosis) {
 	for _, n := range d.nodes.list {
 		for _, scan := range n.scans {
 			for _, dup := range scan.NSScan.Duplicates {
-				if len(dup.Holders) < 2 {
+				if len(dup.Holders) < 2 || d.reportedByOwner(n, dup.IP) {
 					continue
 				}
 				d.ipConflict(n, scan, dup)
 			}
 		}
 	}
+}
+
+// reportedByOwner: ip belongs to another node's pod CIDR and that node's own
+// scan reports it held twice too. Nodes that share one kernel (nested test
+// nodes) see each other's namespaces; the conflict is the owner node's.
+func (d *diagnosis) reportedByOwner(n *nodeView, ip string) bool {
+	owner := d.nodes.nodeOfPodIP(addrOf(ip))
+	if owner == nil || owner == n {
+		return false
+	}
+	for _, scan := range owner.scans {
+		for _, dup := range scan.NSScan.Duplicates {
+			if dup.IP == ip && len(dup.Holders) > 1 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (d *diagnosis) ipConflict(n *nodeView, scan *v1alpha1.CheckResult, dup v1alpha1.DuplicateIP) {
@@ -65,6 +83,14 @@ func (d *diagnosis) ipConflict(n *nodeView, scan *v1alpha1.CheckResult, dup v1al
 		f.Evidence = append(f.Evidence, "pod ownership: "+scan.NSScan.SandboxSource)
 	}
 	i := d.add(f)
+	for _, other := range d.nodes.list {
+		for _, sc := range other.scans {
+			if other != n && d.reportedByOwner(other, dup.IP) {
+				d.amend(i, []string{fmt.Sprintf("node %s's scan sees the same namespaces: the nodes share one kernel", other.name)},
+					[]string{sc.ID})
+			}
+		}
+	}
 	d.explain(i, addrs)
 	d.claim("conflict:"+dup.IP, i)
 	for _, tv := range d.nodes.traceViews() {

@@ -53,6 +53,9 @@ func TestPodIPConflict(t *testing.T) {
 			fixture.TCP("tcp-2", fixture.EndpointLabel("svc/web", web1), "10.244.1.5:8080", fixture.Outcomes{v1alpha1.TCPOK: 11, v1alpha1.TCPRefused: 9}),
 			fixture.TCP("tcp-3", fixture.EndpointLabel("svc/web", web2), "10.244.0.7:8080", fixture.Outcomes{v1alpha1.TCPOK: 20}),
 			node2Scan([]v1alpha1.DuplicateIP{web1Holders()}, leaked),
+			// Node 1 shares node 2's kernel (nested test nodes) and sees the same two namespaces.
+			fixture.NSScan("nsscan-node1", fixture.Node1, v1alpha1.StatusFail, &v1alpha1.NSScanResult{NamespaceCount: 9,
+				Duplicates: []v1alpha1.DuplicateIP{web1Holders()}}),
 			fixture.Trace("trace:10.244.1.5:8080", "svc/web endpoint 10.244.1.5:8080", "10.244.1.5", 8080, hops, probes),
 		)
 		diagnoseAndCheck(t, r, want{
@@ -68,8 +71,9 @@ func TestPodIPConflict(t *testing.T) {
 				"10.244.1.5:8080: 9 of 20 refused (45%)",
 				"via the Service IP 10.96.0.20:80: 5 of 20 refused (25%)",
 				"2 of 3 SYNs answered with SYN-ACK, 1 with RST",
+				"node k8slab-node1's scan sees the same namespaces: the nodes share one kernel",
 			},
-			checkIDs: []string{"nsscan-node2", "tcp-1", "tcp-2", "trace:10.244.1.5:8080"},
+			checkIDs: []string{"nsscan-node1", "nsscan-node2", "tcp-1", "tcp-2", "trace:10.244.1.5:8080"},
 		})
 	})
 
