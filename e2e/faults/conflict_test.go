@@ -28,8 +28,8 @@ func TestLeakTakesOverPodIP(t *testing.T) {
 
 	t.Run("leak with the pod's IP and MAC", func(t *testing.T) {
 		faults.LeakedNetns(t, faults.LeakOptions{Node: lab.Node2, IP: pod.Status.PodIP + "/24", MAC: macIn(t, podNS, "eth0"),
-			Command: []string{"/bin/busybox", "ping", "-q", "-i", "0.2", gw}})
-		faults.Chatter(t, podNS, net.JoinHostPort(gw, "9"), 200*time.Millisecond)
+			Command: []string{"/bin/busybox", "ping", "-q", "-i", "0.002", gw}})
+		faults.Chatter(t, podNS, net.JoinHostPort(gw, "9"), 2*time.Millisecond)
 		ok, refused := 0, 0
 		for i := 0; i < 40; i++ {
 			_, err := framework.EchoGet("", addr, 2*time.Second)

@@ -17,8 +17,8 @@ import (
 
 // Issue #4, the IP conflict seed: a namespace a dead pod left behind on node
 // 2's cni0 holds the web pod's IP and MAC, kept alive by a process
-// re-parented to PID 1, with no listener. Both stacks talk now and then (the
-// leak pings the gateway, the pod sends a datagram out), so the bridge keeps
+// re-parented to PID 1, with no listener. Both stacks keep talking (the leak
+// pings the gateway, the pod sends datagrams out), so the bridge keeps
 // relearning which port owns the MAC and connects to the pod are refused
 // some of the time. arping -D would see nothing: one MAC answers.
 func TestNodeFaultIPConflict(t *testing.T) {
@@ -32,8 +32,10 @@ func TestNodeFaultIPConflict(t *testing.T) {
 	gw[3]++
 
 	leak := faults.LeakedNetns(t, faults.LeakOptions{Node: lab.Node2, IP: fmt.Sprintf("%s/%d", x.web.Status.PodIP, ones), MAC: mac,
-		Command: []string{"/bin/busybox", "ping", "-q", "-i", "0.2", gw.String()}})
-	faults.Chatter(t, webNetns, net.JoinHostPort(gw.String(), "9"), 200*time.Millisecond)
+		Command: []string{"/bin/busybox", "ping", "-q", "-i", "0.002", gw.String()}})
+	// Every 2 ms each side reclaims the MAC: the probe's connects come in
+	// bursts of a few milliseconds, and must meet both owners.
+	faults.Chatter(t, webNetns, net.JoinHostPort(gw.String(), "9"), 2*time.Millisecond)
 
 	rep := netcheckNode(t, c, v1alpha1.ExitFault, "-n", x.ns, "client", "--to", "pod/web", "--count", "40")
 	f := requireFinding(t, rep, diagnose.IDPodIPConflict)
