@@ -120,8 +120,11 @@ func Run(ctx context.Context, deps Deps, cfg Config) (*v1alpha1.Report, error) {
 	report, err := r.do(ctx)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			if r.nodePods {
+			switch {
+			case r.nodePods:
 				return nil, fmt.Errorf("interrupted (%w); the node pods were deleted", ctx.Err())
+			case r.cfg.mode() == ModeNode || r.cfg.Source.Kind == target.SourceNode:
+				return nil, fmt.Errorf("interrupted (%w)", ctx.Err())
 			}
 			return nil, fmt.Errorf("interrupted (%w); an agent already started stays in its pod and exits by itself after %s idle",
 				ctx.Err(), launch.DefaultIdleTimeout)
@@ -156,7 +159,12 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 	}
 	if reason, ok := r.fallbackReason(resolved, err); ok {
 		r.deps.Progress.Infof("falling back to node mode: %s", reason)
-		return r.nodeMode(ctx, resolved, reason)
+		report, nodeErr := r.nodeMode(ctx, resolved, reason)
+		if nodeErr != nil && err != nil && ctx.Err() == nil {
+			// Both ways in failed: say both, each with its fix.
+			return nil, fmt.Errorf("%v; the fallback to node mode failed too: %v", kube.Explain(err), kube.Explain(nodeErr))
+		}
+		return report, nodeErr
 	}
 	if err != nil {
 		return nil, err

@@ -50,6 +50,7 @@ func (r *run) nodeOnly(ctx context.Context) (*v1alpha1.Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	agents.cleanup() // before the verdict, as the other modes do
 	return r.finish()
 }
 

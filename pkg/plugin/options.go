@@ -25,6 +25,12 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/version"
 )
 
+// Client-side rate limit of the API client: a short CLI run, not a controller.
+const (
+	clientQPS   = 50
+	clientBurst = 100
+)
+
 // Options is the root command's flags and what Complete derives from them.
 type Options struct {
 	genericiooptions.IOStreams
@@ -120,6 +126,12 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		if o.RestConfig == nil {
 			if o.RestConfig, err = o.configFlags.ToRESTConfig(); err != nil {
 				return fmt.Errorf("load kubeconfig: %w", err)
+			}
+			// client-go's default (5/s, burst 10) makes a node-mode run wait on
+			// itself: node pods, their watches and the node reads come in a
+			// burst, and so do the deletes after Ctrl-C.
+			if o.RestConfig.QPS == 0 && o.RestConfig.Burst == 0 {
+				o.RestConfig.QPS, o.RestConfig.Burst = clientQPS, clientBurst
 			}
 		}
 		if o.Client, err = kubernetes.NewForConfig(o.RestConfig); err != nil {

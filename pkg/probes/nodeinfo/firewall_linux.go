@@ -14,13 +14,18 @@ import (
 // families); their rules read best the way iptables-save prints them.
 var iptablesTables = map[string]bool{"filter": true, "nat": true, "mangle": true, "raw": true, "security": true}
 
-// readFirewall dumps the nftables ruleset of the namespace open at nsFd over
+// readFirewall dumps the nftables ruleset of the namespace open at nsFd (0:
+// the caller's own) over
 // one netlink socket: every table and chain, and the rules of the chains that
 // pass the prefix filter (base chains always keep their policy). A chain whose
 // rules cannot be read is noted and skipped; the rest stays valid.
 func readFirewall(nsFd int, prefixes []string) *v1alpha1.Firewall {
 	fw := &v1alpha1.Firewall{Backend: "nftables", Tables: []v1alpha1.FirewallTable{}}
-	conn, err := nftables.New(nftables.WithNetNSFd(nsFd), nftables.AsLasting())
+	opts := []nftables.ConnOption{nftables.AsLasting()}
+	if nsFd != 0 {
+		opts = append(opts, nftables.WithNetNSFd(nsFd))
+	}
+	conn, err := nftables.New(opts...)
 	if err != nil {
 		fw.Error = fmt.Sprintf("open nftables netlink socket: %v", err)
 		return fw

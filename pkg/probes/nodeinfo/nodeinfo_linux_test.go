@@ -296,3 +296,27 @@ func TestFirewallNotesLegacyIptables(t *testing.T) {
 		t.Errorf("firewall error %q, want the legacy filter table named", fw.Error)
 	}
 }
+
+// The node pod's case: no Netns, the probe's own namespace, read without
+// setns. Run on a thread inside node A, the check must describe node A.
+func TestSnapshotOfTheProbesOwnNamespace(t *testing.T) {
+	topo := pathtest.NewTwoNodes(t)
+	topo.A.Host.IPTables(t, "-A", "FORWARD", "-i", "cni0", "-j", "ACCEPT")
+	var res v1alpha1.CheckResult
+	err := topo.A.Host.Do(func() error {
+		res = (&Check{}).Run(context.Background(), v1alpha1.CheckSpec{ID: "n", Check: v1alpha1.CheckNodeInfo,
+			NodeInfo: &v1alpha1.NodeInfoSpec{Firewall: true}}, nil)
+		return nil
+	})
+	if err != nil || res.Status != v1alpha1.StatusPass || res.NodeInfo == nil {
+		t.Fatalf("run in node A: %v; %s %s", err, res.Status, res.Error)
+	}
+	r := res.NodeInfo
+	if vx := linkNamed(t, r, pathtest.VXLANDev); vx.VXLAN == nil || vx.VXLAN.Local != topo.A.UnderlayIP.String() {
+		t.Errorf("flannel.1 = %+v, want node A's", vx)
+	}
+	if r.Sysctls[v1alpha1.SysctlIPForward] != "1" || len(r.Errors) > 0 {
+		t.Errorf("ip_forward %q, errors %v", r.Sysctls[v1alpha1.SysctlIPForward], r.Errors)
+	}
+	findRule(t, r.Firewall, "ip", "filter", "FORWARD", "-i cni0 -j ACCEPT")
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
@@ -26,13 +27,16 @@ func Snapshot(ctx context.Context, spec v1alpha1.NodeInfoSpec, nsPath string) (*
 	if err != nil {
 		return nil, err
 	}
-	defer ns.Close()
+	if ns != nil {
+		defer ns.Close()
+	}
+	v := view{ns}
 
 	res := &v1alpha1.NodeInfoResult{Phase: spec.Phase, Hostname: hostname(), Sysctls: map[string]string{},
 		Links: []v1alpha1.NodeLink{}}
 	fail := func(err error) { res.Errors = append(res.Errors, err.Error()) }
 
-	h, err := ns.NetlinkHandle()
+	h, err := v.netlinkHandle()
 	if err != nil {
 		fail(err)
 	} else {
@@ -63,7 +67,7 @@ func Snapshot(ctx context.Context, spec v1alpha1.NodeInfoSpec, nsPath string) (*
 	}
 	var stat *v1alpha1.ConntrackStats
 	var legacy []string
-	err = ns.Do(func() error {
+	err = v.do(func() error {
 		var errs []error
 		res.Sysctls, errs = readSysctls(procRoot, sysctlsFor(ifaces))
 		for _, e := range errs {
@@ -83,7 +87,7 @@ func Snapshot(ctx context.Context, spec v1alpha1.NodeInfoSpec, nsPath string) (*
 	}
 
 	if spec.Firewall {
-		res.Firewall = readFirewall(ns.Fd(), spec.FirewallChains)
+		res.Firewall = readFirewall(v.fd(), spec.FirewallChains)
 		if len(legacy) > 0 {
 			note := fmt.Sprintf("legacy iptables tables in use (%s): their rules are not in nftables and are not shown; "+
 				"read them with iptables-legacy-save on the node", strings.Join(legacy, ", "))
@@ -93,19 +97,49 @@ func Snapshot(ctx context.Context, spec v1alpha1.NodeInfoSpec, nsPath string) (*
 	return res, nil
 }
 
+// openNamespace opens the namespace at path; "" is the probe's own, which
+// needs no handle.
 func openNamespace(path string) (*netns.NetNS, error) {
 	if path == "" {
-		ns, err := netns.Current()
-		if err != nil {
-			return nil, fmt.Errorf("nodeinfo: open the probe's network namespace: %w", err)
-		}
-		return ns, nil
+		return nil, nil
 	}
 	ns, err := netns.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("nodeinfo: %w", err)
 	}
 	return ns, nil
+}
+
+// view reads a namespace: another one through setns(2) (which needs
+// CAP_SYS_ADMIN), or, with a nil ns, the probe's own directly, so the node
+// pod's snapshot needs no more than CAP_NET_ADMIN.
+type view struct{ ns *netns.NetNS }
+
+func (v view) netlinkHandle() (*netlink.Handle, error) {
+	if v.ns == nil {
+		h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+		if err != nil {
+			return nil, fmt.Errorf("netlink handle: %w", err)
+		}
+		return h, nil
+	}
+	return v.ns.NetlinkHandle()
+}
+
+// do runs fn on a thread inside the namespace.
+func (v view) do(fn func() error) error {
+	if v.ns == nil {
+		return fn()
+	}
+	return v.ns.Do(fn)
+}
+
+// fd is the namespace for nftables; 0 means the caller's own.
+func (v view) fd() int {
+	if v.ns == nil {
+		return 0
+	}
+	return v.ns.Fd()
 }
 
 // procNetDir is the /proc/net of the calling thread's namespace: /proc/net

@@ -1,0 +1,532 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/kube"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plugin/target"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/capture"
+)
+
+// nodeCluster is cluster() with what node mode reads: nodes, pod UIDs and
+// container IDs.
+func nodeCluster(objs ...runtime.Object) []runtime.Object {
+	base := append(cluster(objs...),
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node1"}, Spec: corev1.NodeSpec{PodCIDR: "10.244.0.0/24"},
+			Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.200.0.1"}}}},
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node2"}, Spec: corev1.NodeSpec{PodCIDR: "10.244.1.0/24"},
+			Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.201.0.2"}}}})
+	for _, o := range base {
+		if p, ok := o.(*corev1.Pod); ok {
+			p.UID = types.UID("uid-" + p.Name)
+			for i := range p.Status.ContainerStatuses {
+				p.Status.ContainerStatuses[i].ContainerID = "containerd://" + p.Name
+			}
+		}
+	}
+	return base
+}
+
+// nodeKubelet runs every node pod netcheck creates, as the kubelet would.
+func nodeKubelet(ctx context.Context, client *fake.Clientset) {
+	go func() {
+		for ctx.Err() == nil {
+			list, err := client.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: launch.ManagedByLabel})
+			if err == nil {
+				for i := range list.Items {
+					p := &list.Items[i]
+					if p.Status.Phase != corev1.PodRunning {
+						p.Status.Phase = corev1.PodRunning
+						p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: launch.NodeAgentContainer,
+							State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}
+						_, _ = client.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+					}
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+}
+
+// nodeProbe plays netcheck-probe in node pods (and in ephemeral agents): it
+// answers each check from the node it runs on, with the evidence a lab node
+// would give, and records every exec in order.
+type nodeProbe struct {
+	mu    sync.Mutex
+	execs []nodeExecRecord
+	// block, when set, holds the exec of the sender (the one with traces and
+	// Netns) until ctx ends: a run interrupted during its checks.
+	block bool
+}
+
+type nodeExecRecord struct {
+	Pod string
+	Req v1alpha1.ProbeRequest
+}
+
+// nodeOf is the node a node pod runs on, from its name netcheck-<node>-<suffix>.
+func nodeOf(pod string) string {
+	if n, ok := strings.CutPrefix(pod, "netcheck-"); ok && strings.Count(n, "-") >= 1 {
+		return n[:strings.LastIndex(n, "-")]
+	}
+	return ""
+}
+
+func (p *nodeProbe) Exec(ctx context.Context, req kube.ExecRequest, stdout, _ io.Writer) error {
+	body, err := base64.StdEncoding.DecodeString(req.Command[3])
+	if err != nil {
+		return err
+	}
+	probeReq, err := v1alpha1.DecodeProbeRequest(body)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.execs = append(p.execs, nodeExecRecord{Pod: req.Pod, Req: probeReq})
+	p.mu.Unlock()
+	emit := func(ev v1alpha1.Event) {
+		b, _ := json.Marshal(ev)
+		_, _ = stdout.Write(append(b, '\n'))
+	}
+	hello := v1alpha1.NewEvent(v1alpha1.EventHello)
+	hello.Hello = &v1alpha1.Hello{ProbeVersion: "dev"}
+	emit(hello)
+	if p.block && probeReq.Netns != nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	node := nodeOf(req.Pod)
+	for _, spec := range probeReq.Checks {
+		started := time.Now().UTC()
+		if spec.Trace != nil && spec.Trace.CaptureOnlyMillis > 0 {
+			prog := v1alpha1.NewEvent(v1alpha1.EventProgress)
+			prog.CheckID, prog.Message = spec.ID, "capturing"
+			emit(prog)
+			// The capture lasts until the sender is done: long enough.
+			started = started.Add(-time.Second)
+		}
+		res := answer(node, spec)
+		res.ID, res.Check, res.Target, res.Started = spec.ID, spec.Check, spec.Target, started
+		if spec.Trace != nil && spec.Trace.CaptureOnlyMillis > 0 {
+			res.DurationMillis = 60_000
+		}
+		ev := v1alpha1.NewEvent(v1alpha1.EventResult)
+		ev.CheckID, ev.Result = spec.ID, &res
+		emit(ev)
+	}
+	emit(v1alpha1.NewEvent(v1alpha1.EventDone))
+	return nil
+}
+
+func (p *nodeProbe) records() []nodeExecRecord {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.execs)
+}
+
+// answer is a lab node's answer to spec: node1 holds client and web-1,
+// node2 web-2; every check passes.
+func answer(node string, spec v1alpha1.CheckSpec) v1alpha1.CheckResult {
+	res := v1alpha1.CheckResult{Status: v1alpha1.StatusPass, Summary: "ok"}
+	switch spec.Check {
+	case v1alpha1.CheckTCP:
+		res.TCP = &v1alpha1.TCPResult{Address: spec.TCP.Address, Counts: map[v1alpha1.TCPOutcome]int{v1alpha1.TCPOK: spec.TCP.Count}}
+	case v1alpha1.CheckNodeInfo:
+		res.NodeInfo = &v1alpha1.NodeInfoResult{Phase: spec.NodeInfo.Phase, Links: []v1alpha1.NodeLink{
+			{Name: "eth0", Kind: "device", MTU: 1500},
+			{Name: "flannel.1", Kind: "vxlan", MTU: 1450, VXLAN: &v1alpha1.NodeVXLAN{VNI: 1, Underlay: "eth0"}},
+			{Name: "cni0", Kind: "bridge", MTU: 1450},
+		}}
+	case v1alpha1.CheckNSScan:
+		pods := map[string][][3]string{
+			"node1": {{"uid-client", "10.244.0.10", "vethc"}, {"uid-web-1", "10.244.0.11", "veth1"}},
+			"node2": {{"uid-web-2", "10.244.1.12", "veth2"}},
+		}
+		res.NSScan = &v1alpha1.NSScanResult{}
+		for i, p := range pods[node] {
+			res.NSScan.Namespaces = append(res.NSScan.Namespaces, v1alpha1.NetNamespace{
+				Inode: uint64(100 + i), Processes: []v1alpha1.NSProcess{{PID: 1000 + i}}, BridgePorts: []string{p[2]},
+				Interfaces: []v1alpha1.Interface{{Name: "eth0", Addrs: []string{p[1] + "/24"}}},
+				Sandbox:    &v1alpha1.SandboxRef{UID: p[0]},
+			})
+		}
+	case v1alpha1.CheckTrace:
+		tr := &v1alpha1.TraceResult{Destination: spec.Trace.Destination, Port: spec.Trace.Port, Proto: "tcp"}
+		if spec.Trace.CaptureOnlyMillis == 0 {
+			tr.Source = "10.244.0.10"
+			for i := range spec.Trace.Count {
+				tr.Probes = append(tr.Probes, v1alpha1.TraceProbe{SrcPort: spec.Trace.SourcePort + i, Outcome: "ok"})
+			}
+		}
+		c := &capture.Result{}
+		for _, h := range spec.Trace.Hops {
+			label := h.Node + "/" + h.Name
+			tr.Hops = append(tr.Hops, v1alpha1.TraceHopInfo{TraceHop: h, Label: label, LinkType: "ethernet"})
+			c.Interfaces = append(c.Interfaces, capture.InterfaceResult{Interface: capture.Interface{Label: label, Ifname: h.Ifname}})
+		}
+		var buf bytes.Buffer
+		if err := c.WritePcapNG(&buf, 262144); err != nil {
+			panic(err)
+		}
+		tr.PcapNG = buf.Bytes()
+		res.Trace = tr
+	}
+	return res
+}
+
+func TestRunNodeMode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(nodeCluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	nodeKubelet(ctx, client)
+	probe := &nodeProbe{}
+	progress := &recorder{}
+	cfg := config(t, "client", "pod/web-2:8080")
+	cfg.Mode, cfg.NodeNamespace, cfg.CaptureOut = ModeNode, "ops", t.TempDir()
+	rep, err := Run(ctx, Deps{Client: client, Executor: probe, Progress: progress, NameSuffix: func() string { return "aaaaa" }}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Mode != ModeNode || rep.ModeReason != "--mode node" {
+		t.Errorf("mode %q (%s)", rep.Mode, rep.ModeReason)
+	}
+
+	// No ephemeral agent; the node pods are gone again.
+	src, _ := client.CoreV1().Pods("default").Get(ctx, "client", metav1.GetOptions{})
+	if n := len(src.Spec.EphemeralContainers); n != 0 {
+		t.Errorf("node mode added %d ephemeral containers", n)
+	}
+	if left, _ := client.CoreV1().Pods("ops").List(ctx, metav1.ListOptions{}); len(left.Items) != 0 {
+		t.Errorf("node pods left: %d", len(left.Items))
+	}
+
+	// The execs, in order: the snapshots (both nodes), the far capture on
+	// node2 before the sender on node1, then the after snapshots.
+	var steps []string
+	for _, e := range probe.records() {
+		var checks []string
+		for _, c := range e.Req.Checks {
+			checks = append(checks, c.ID)
+		}
+		steps = append(steps, nodeOf(e.Pod)+": "+strings.Join(checks, ","))
+	}
+	want := []string{
+		"node1: nodeinfo:node1:before,nsscan:node1",
+		"node2: nodeinfo:node2:before,nsscan:node2",
+		"node2: trace:10.244.1.12:8080@node2",
+		"node1: tcp:10.244.1.12:8080,icmp:10.244.1.12,netinfo:default/client,trace:10.244.1.12:8080",
+		"node1: nodeinfo:node1:after",
+		"node2: nodeinfo:node2:after",
+	}
+	sortPairs := func(s []string) { slices.Sort(s[0:2]); slices.Sort(s[4:6]) }
+	if len(steps) == len(want) {
+		sortPairs(steps)
+	}
+	if !slices.Equal(steps, want) {
+		t.Errorf("execs\n got %q\nwant %q", steps, want)
+	}
+	sender := probe.records()[3].Req
+	if sender.Netns == nil || *sender.Netns != (v1alpha1.NetnsRef{ContainerID: "containerd://client", PodUID: "uid-client", Label: "pod default/client"}) {
+		t.Errorf("sender netns = %+v", sender.Netns)
+	}
+	for _, e := range probe.records() {
+		if e.Req.Checks[0].ID != "nodeinfo:node1:before" {
+			continue
+		}
+		// The node's own pods (ours too, when listed after it was created) and
+		// its share of the pod network.
+		scan := e.Req.Checks[1].NSScan
+		if scan.PodCIDR != "10.244.0.0/24" || len(scan.Pods) < 2 || scan.Pods[0].UID != "uid-client" || scan.Pods[1].Name != "web-1" ||
+			len(scan.TargetIPs) != 0 {
+			t.Errorf("node1 scan spec = %+v", scan)
+		}
+	}
+
+	// Results: the pod view under the pod's vantage, the rest under the nodes'.
+	for _, r := range rep.Results {
+		wantVantage := "node node1"
+		switch {
+		case r.Check == v1alpha1.CheckTCP || r.Check == v1alpha1.CheckICMP || r.Check == v1alpha1.CheckNetInfo:
+			wantVantage = "pod default/client"
+		case strings.HasSuffix(r.ID, "node2:before") || strings.HasSuffix(r.ID, "node2:after") || r.ID == "nsscan:node2":
+			wantVantage = "node node2"
+		}
+		if r.Vantage != wantVantage {
+			t.Errorf("%s from %q, want %q", r.ID, r.Vantage, wantVantage)
+		}
+	}
+	tr := findResult(t, rep, "trace:10.244.1.12:8080").Trace
+	var labels []string
+	for _, h := range tr.Hops {
+		labels = append(labels, h.Label)
+	}
+	if got, want := strings.Join(labels, " "), "node1/pod client node1/vethc node1/cni0 node1/flannel.1 node1/eth0 node2/eth0 node2/flannel.1 node2/cni0 node2/veth2 node2/pod web-2"; got != want {
+		t.Errorf("merged trace hops\n got %s\nwant %s", got, want)
+	}
+	if tr.PcapNG != nil {
+		t.Error("the report keeps the pcapng")
+	}
+	for _, node := range []string{"node1", "node2"} {
+		if _, err := os.Stat(filepath.Join(cfg.CaptureOut, node+".pcapng")); err != nil {
+			t.Errorf("--capture-out: %v", err)
+		}
+	}
+	lines := progress.String()
+	for _, w := range []string{"creating node pod ops/netcheck-node1-aaaaa", "deleted node pod ops/netcheck-node2-aaaaa", "capturing on node node2"} {
+		if !strings.Contains(lines, w) {
+			t.Errorf("progress lacks %q:\n%s", w, lines)
+		}
+	}
+}
+
+func findResult(t *testing.T, rep *v1alpha1.Report, id string) v1alpha1.CheckResult {
+	t.Helper()
+	for _, r := range rep.Results {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no result %s", id)
+	return v1alpha1.CheckResult{}
+}
+
+func TestRunAutoMode(t *testing.T) {
+	psa := apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "client",
+		errors.New(`violates PodSecurity "restricted:latest": runAsUser=0 (container "netcheck-dev-aaaaa" must not set runAsUser=0)`))
+	for _, tc := range []struct {
+		name   string
+		source *corev1.Pod
+		deep   bool
+		// patchErr rejects the ephemeral agent.
+		patchErr   error
+		wantMode   string
+		wantReason []string
+	}{
+		{name: "policy rejects the agent", source: pod("default", "client", "node1", "10.244.0.10", nil), patchErr: psa,
+			wantMode: ModeNode, wantReason: []string{"Pod Security admission of namespace default rejected the root agent", "restricted:latest"}},
+		{name: "no ephemeral containers", source: pod("default", "client", "node1", "10.244.0.10", nil),
+			patchErr: apierrors.NewGenericServerResponse(404, "patch", schema.GroupResource{Resource: "pods"}, "", "not found", 0, false),
+			wantMode: ModeNode, wantReason: []string{"ephemeral containers are unavailable"}},
+		{name: "static pod", source: func() *corev1.Pod {
+			p := pod("default", "client", "node1", "10.244.0.10", nil)
+			p.Annotations = map[string]string{corev1.MirrorPodAnnotationKey: "x"}
+			return p
+		}(), wantMode: ModeNode, wantReason: []string{"static pod"}},
+		{name: "deep adds the node view", source: pod("default", "client", "node1", "10.244.0.10", nil), deep: true,
+			wantMode: ModePodNode, wantReason: []string{"ephemeral agent netcheck-dev-aaaaa", "node view added: --deep"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			client := fake.NewClientset(nodeCluster(tc.source)...)
+			if tc.patchErr != nil {
+				client.PrependReactor("patch", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+					return a.GetSubresource() == "ephemeralcontainers", nil, tc.patchErr
+				})
+			}
+			kubelet(ctx, client)
+			nodeKubelet(ctx, client)
+			probe := &nodeProbe{}
+			cfg := config(t, "client", "pod/web-2:8080")
+			cfg.Deep = tc.deep
+			rep, err := Run(ctx, Deps{Client: client, Executor: probe, NameSuffix: func() string { return "aaaaa" }}, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Mode != tc.wantMode {
+				t.Errorf("mode %q (%s), want %q", rep.Mode, rep.ModeReason, tc.wantMode)
+			}
+			for _, w := range tc.wantReason {
+				if !strings.Contains(rep.ModeReason, w) {
+					t.Errorf("mode reason %q lacks %q", rep.ModeReason, w)
+				}
+			}
+			// The pod view runs once: from the pod's netns in node mode, from
+			// the ephemeral agent in pod+node (the node view adds no pod checks).
+			tcp := 0
+			for _, e := range probe.records() {
+				for _, c := range e.Req.Checks {
+					if c.Check == v1alpha1.CheckTCP {
+						tcp++
+						if fromNode := nodeOf(e.Pod) != ""; fromNode != (tc.wantMode == ModeNode) || fromNode && e.Req.Netns == nil {
+							t.Errorf("tcp ran in %s (netns %+v)", e.Pod, e.Req.Netns)
+						}
+					}
+				}
+			}
+			if tcp != 1 {
+				t.Errorf("%d tcp checks ran, want 1", tcp)
+			}
+		})
+	}
+}
+
+func TestRunAutoKeepsThePodViewWhenTheNodeViewCannotStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(nodeCluster(withRunningAgent(pod("default", "client", "node1", "10.244.0.10", nil), "netcheck-dev-zzzzz"))...)
+	client.PrependReactor("create", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "",
+			errors.New(`User "dev" cannot create resource "pods" in API group "" in the namespace "default"`))
+	})
+	cfg := config(t, "client", "svc/web")
+	cfg.Deep = true
+	rep, err := Run(ctx, Deps{Client: client, Executor: &nodeProbe{}}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Mode != ModePod || !strings.Contains(rep.ModeReason, "node view not added (--deep): permission denied: dev may not create pods") {
+		t.Errorf("mode %q (%s)", rep.Mode, rep.ModeReason)
+	}
+	if len(resultsWith(rep, v1alpha1.CheckTCP)) != 3 {
+		t.Errorf("the pod view's results are gone: %+v", rep.Results)
+	}
+}
+
+func resultsWith(rep *v1alpha1.Report, check string) []v1alpha1.CheckResult {
+	var out []v1alpha1.CheckResult
+	for _, r := range rep.Results {
+		if r.Check == check {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestRunNodeSource(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(nodeCluster()...)
+	nodeKubelet(ctx, client)
+	probe := &nodeProbe{}
+	rep, err := Run(ctx, Deps{Client: client, Executor: probe, NameSuffix: func() string { return "aaaaa" }},
+		config(t, "node/node2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range rep.Results {
+		ids = append(ids, r.ID+"@"+r.Vantage)
+	}
+	if got, want := strings.Join(ids, " "), "nodeinfo:node2:before@node node2 nsscan:node2@node node2 nodeinfo:node2:after@node node2"; got != want {
+		t.Errorf("results\n got %s\nwant %s", got, want)
+	}
+	if rep.Source.Node != "node2" || rep.Source.Pod != "" || rep.Mode != ModeNode || rep.Verdict.Status != v1alpha1.VerdictOK {
+		t.Errorf("report: source %+v mode %q verdict %+v", rep.Source, rep.Mode, rep.Verdict)
+	}
+	if scan := probe.records()[0].Req.Checks[1].NSScan; len(scan.Pods) != 1 || scan.Pods[0].Name != "web-2" || len(scan.TargetIPs) != 0 {
+		t.Errorf("scan of node2 = %+v", scan)
+	}
+	if _, err := Run(ctx, Deps{Client: client, Executor: probe}, config(t, "node/node9")); err == nil || !strings.Contains(err.Error(), "node9") {
+		t.Errorf("missing node: %v", err)
+	}
+}
+
+func TestRunNodeModeInterruptedDeletesNodePods(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(nodeCluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	nodeKubelet(ctx, client)
+	probe := &nodeProbe{block: true}
+	progress := &recorder{}
+	go func() {
+		// Ctrl-C once the source node's checks are in flight.
+		for !strings.Contains(progress.String(), "running ") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+	}()
+	cfg := config(t, "client", "pod/web-2:8080")
+	cfg.Mode = ModeNode
+	_, err := Run(ctx, Deps{Client: client, Executor: probe, Progress: progress}, cfg)
+	if err == nil || !strings.Contains(err.Error(), "interrupted") || !strings.Contains(err.Error(), "node pods were deleted") {
+		t.Errorf("error = %v", err)
+	}
+	left, _ := client.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: launch.ManagedByLabel})
+	if len(left.Items) != 0 {
+		t.Errorf("%d node pods left after Ctrl-C", len(left.Items))
+	}
+	if n := strings.Count(progress.String(), "deleted node pod"); n != 2 {
+		t.Errorf("%d deletes reported, want 2:\n%s", n, progress.String())
+	}
+}
+
+func TestConfigValidateModes(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     func(Config) Config
+		wantErr string
+	}{
+		{"bad mode", func(c Config) Config { c.Mode = "host"; return c }, `--mode "host"`},
+		{"deep with pod", func(c Config) Config { c.Mode, c.Deep = ModePod, true; return c }, "--deep adds the node view"},
+		{"node source in pod mode", func(c Config) Config {
+			c.Source, c.Targets, c.Mode = targetSource("node/n1"), nil, ModePod
+			return c
+		}, "--mode pod cannot"},
+		{"node source with targets", func(c Config) Config { c.Source = targetSource("node/n1"); return c }, "--to needs a source pod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg(config(t, "client", "svc/web")).Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("error = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+	node := config(t, "node/n1")
+	if err := node.Validate(); err != nil {
+		t.Errorf("node/NAME without --to: %v", err)
+	}
+}
+
+func targetSource(raw string) target.Source {
+	s, err := target.ParseSource(raw)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func TestRunFallbackThatFailsTooSaysBoth(t *testing.T) {
+	ctx := context.Background()
+	client := fake.NewClientset(nodeCluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	client.PrependReactor("patch", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "client",
+			errors.New(`violates PodSecurity "restricted:latest": unrestricted capabilities (container "netcheck-dev-aaaaa" must not include "NET_ADMIN", "NET_RAW" in securityContext.capabilities.add)`))
+	})
+	client.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "netcheck-node1-aaaaa",
+			errors.New(`violates PodSecurity "restricted:latest": host namespaces (hostNetwork=true, hostPID=true)`))
+	})
+	_, err := Run(ctx, Deps{Client: client, Executor: &nodeProbe{}, NameSuffix: func() string { return "aaaaa" }},
+		config(t, "client", "pod/web-2:8080"))
+	for _, w := range []string{"rejected the agent", "NET_RAW", "the fallback to node mode failed too", "rejected the node pod",
+		"--node-namespace", "pod-security.kubernetes.io/enforce=privileged"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+}
