@@ -43,6 +43,7 @@ const (
 	IDPodIPConflict               = "pod-ip-conflict"
 	IDLeakedNetns                 = "leaked-netns"
 	IDIPForwardDisabled           = "node-ip-forward-disabled"
+	IDBridgeNFCallOff             = "bridge-nf-call-iptables-off"
 	IDVXLANPeerMismatch           = "vxlan-peer-mismatch"
 	IDVXLANSourceMismatch         = "vxlan-source-ip-mismatch"
 	IDPodTrafficMasqueraded       = "pod-traffic-masqueraded"
@@ -286,6 +287,16 @@ var catalogue = []Entry{
 			"reaches the node and dies there silently, while traffic inside the node still works.",
 		Fix: "sysctl -w net.ipv4.ip_forward=1 on the node and make it persistent (/etc/sysctl.d/); find what " +
 			"turned it off (a hardening profile, a network service restarting).",
+	},
+	{
+		ID: IDBridgeNFCallOff, Title: "Bridged traffic bypasses iptables on a node", Severity: v1alpha1.SeverityWarning,
+		Description: "net.bridge.bridge-nf-call-iptables is 0 on a node whose kube-proxy works with iptables. A " +
+			"pod's connection to a Service IP is translated to an endpoint, but when that endpoint sits on the " +
+			"same bridge its replies are bridged straight back without passing iptables, so they are never " +
+			"translated back: the client gets a SYN-ACK from the pod IP instead of the Service IP and drops it. " +
+			"Service traffic between pods of one node fails while the same Service works from other nodes.",
+		Fix: "modprobe br_netfilter and sysctl -w net.bridge.bridge-nf-call-iptables=1 on the node (persist both " +
+			"in /etc/modules-load.d and /etc/sysctl.d); find what turned it off.",
 	},
 	{
 		ID: IDVXLANPeerMismatch, Title: "VXLAN neighbour or FDB entry disagrees with the peer node", Severity: v1alpha1.SeverityFault,

@@ -25,6 +25,7 @@ var rules = []rule{
 	// addresses they explain.
 	rulePodIPConflict,
 	ruleKubeProxyRules,
+	ruleBridgeNFCallOff,
 	ruleIPForwardDisabled,
 	ruleVXLANPeerMismatch,
 	ruleVXLANSourceMismatch,

@@ -116,17 +116,33 @@ func shimLine(s v1alpha1.OrphanShim) string {
 	return line
 }
 
-// otherNodesNamespaces are the namespaces of a scan that hold an address of
-// another node's pod CIDR: pods of that node. They only show up where nodes
-// share one kernel (nested test nodes, kind-like setups), and their runtime
-// shims look orphaned to this node's scan because their pods are not this
-// node's; they are neither leaked nor orphaned.
+// otherNodesNamespaces are the namespaces of a scan that hold a pod address
+// outside the node's own pod CIDR: pods of another node. They only show up
+// where nodes share one kernel (nested test nodes, kind-like setups), and
+// their runtime shims look orphaned to this node's scan because their pods
+// are not this node's; they are neither leaked nor orphaned. Without the
+// node's pod CIDR, another node in the report must claim the address.
 func (d *diagnosis) otherNodesNamespaces(n *nodeView, r *v1alpha1.NSScanResult) map[uint64]bool {
+	own := n.podCIDR()
+	foreign := func(s string) bool {
+		a := addrOf(s)
+		if !a.IsValid() || a.IsLoopback() || a.IsLinkLocalUnicast() {
+			return false
+		}
+		if own.IsValid() {
+			return !own.Contains(a)
+		}
+		owner := d.nodes.nodeOfPodIP(a)
+		return owner != nil && owner != n
+	}
 	out := map[uint64]bool{}
 	for _, ns := range r.Namespaces {
+		if ns.Host {
+			continue
+		}
 		for _, ifc := range ns.Interfaces {
 			for _, a := range ifc.Addrs {
-				if owner := d.nodes.nodeOfPodIP(addrOf(a)); owner != nil && owner != n {
+				if foreign(a) {
 					out[ns.Inode] = true
 				}
 			}
@@ -135,7 +151,7 @@ func (d *diagnosis) otherNodesNamespaces(n *nodeView, r *v1alpha1.NSScanResult) 
 	for _, l := range r.Leaked {
 		for _, a := range l.Addrs {
 			addr, _, _ := strings.Cut(a, " ") // "10.244.1.5/24 on eth0"
-			if owner := d.nodes.nodeOfPodIP(addrOf(addr)); owner != nil && owner != n {
+			if foreign(addr) {
 				out[l.Inode] = true
 			}
 		}
