@@ -56,7 +56,8 @@ func TestCouldNotRun(t *testing.T) {
 		{"pod not scheduled", []string{"-n", ns, "pending", "--to", dnsIP}, []string{ns + "/pending", "Pending", "not Running"}, true},
 		{"pod completed", []string{"-n", ns, "completed", "--to", dnsIP}, []string{ns + "/completed", "Succeeded", "not Running"}, true},
 		{"no patch on pods/ephemeralcontainers", []string{"-n", ns, "client", "--to", dnsIP, "--as", narrow},
-			[]string{"permission denied", narrow, `"patch"`, "pods/ephemeralcontainers", "--subresource=ephemeralcontainers"}, false},
+			// The preflight stops it before anything is printed or created.
+			[]string{"permission denied", narrow, `"patch"`, "pods/ephemeralcontainers", "--subresource=ephemeralcontainers"}, true},
 		{"namespace enforces PodSecurity restricted", []string{"-n", psaNS, "client", "--to", dnsIP},
 			[]string{"Pod Security", `"restricted" level`, psaNS, "NET_RAW"}, false},
 	} {

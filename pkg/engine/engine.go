@@ -41,11 +41,17 @@ type Config struct {
 	Container       string
 	Image           string
 	ImagePullPolicy corev1.PullPolicy
+	// ImagePullSecrets must be listed by the source pod already (pod mode).
+	ImagePullSecrets []string
 	// Timeout bounds each wait: the agent start and each probe run.
 	Timeout time.Duration
 	Plan    plan.Options
 	// Events, when set, gets every probe event line as it arrives (-o ndjson).
 	Events io.Writer
+	// NoFollowUps skips the second round inside pods that refused: for a path
+	// expected to be closed the refusals are the point, and the backend pods
+	// get no agent.
+	NoFollowUps bool
 
 	// Mode is ModeAuto ("" too), ModePod or ModeNode (see mode.go); Deep adds
 	// the node view to a passing pod view in auto mode.
@@ -191,7 +197,9 @@ func (r *run) do(ctx context.Context) (*v1alpha1.Report, error) {
 	}
 	r.report.Results = append(r.report.Results, results...)
 
-	r.report.Results = append(r.report.Results, r.followUp(ctx)...)
+	if !r.cfg.NoFollowUps {
+		r.report.Results = append(r.report.Results, r.followUp(ctx)...)
+	}
 	if reason := r.deepReason(); reason != "" {
 		r.deps.Progress.Infof("adding the node view: %s", reason)
 		switch err := r.nodeView(ctx, resolved, false); {
@@ -240,10 +248,11 @@ func withDNS(o plan.Options, servers []v1alpha1.DNSServer) plan.Options {
 // agentSpec is the agent this run wants: this build's image, a fresh name.
 func (r *run) agentSpec() launch.AgentSpec {
 	return launch.AgentSpec{
-		Name:            launch.AgentName(imageTag(r.cfg.Image), r.deps.NameSuffix()),
-		Image:           r.cfg.Image,
-		ImagePullPolicy: r.cfg.ImagePullPolicy,
-		IdleTimeout:     launch.DefaultIdleTimeout,
+		Name:             launch.AgentName(imageTag(r.cfg.Image), r.deps.NameSuffix()),
+		Image:            r.cfg.Image,
+		ImagePullPolicy:  r.cfg.ImagePullPolicy,
+		IdleTimeout:      launch.DefaultIdleTimeout,
+		ImagePullSecrets: r.cfg.ImagePullSecrets,
 	}
 }
 

@@ -135,6 +135,9 @@ func (r *run) deepReason() string {
 	if r.cfg.Deep {
 		return "--deep"
 	}
+	if r.cfg.NoFollowUps {
+		return "" // failures are what the caller expects (a path meant to be blocked)
+	}
 	var failed []string
 	for _, res := range r.report.Results {
 		if res.Status == v1alpha1.StatusFail {

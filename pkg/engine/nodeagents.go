@@ -34,6 +34,8 @@ func (r *run) startNodeAgents(ctx context.Context, nodes []string) (*nodeAgents,
 			Image:           r.cfg.Image,
 			ImagePullPolicy: r.cfg.ImagePullPolicy,
 			IdleTimeout:     launch.NodeAgentIdleTimeout,
+			// A node pod pulls with its own secrets, in its own namespace.
+			ImagePullSecrets: r.cfg.ImagePullSecrets,
 		}
 		g.Go(func() error {
 			agent, err := a.l.StartNodeAgent(gctx, ns, node, spec)

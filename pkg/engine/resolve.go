@@ -50,6 +50,7 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 	defer cancelLaunch()
 	launchDone := make(chan launched, 1)
 	launchStarted := false
+	var pullErr error
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -64,6 +65,12 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 		}
 		out.source, out.container = pod, container
 		if out.noAgent = r.skipAgent(pod); out.noAgent != "" {
+			return nil
+		}
+		// Nothing is launched for a pod that lacks the pull secrets. The error
+		// waits for the other lookups instead of cancelling them: a request
+		// cancelled mid-body makes client-go log a line of its own.
+		if pullErr = launch.CheckPullSecrets(pod, r.cfg.ImagePullSecrets); pullErr != nil {
 			return nil
 		}
 		launchStarted = true
@@ -97,6 +104,9 @@ func (r *run) resolveAndLaunch(ctx context.Context) (resolved, error) {
 			<-launchDone // never leave a goroutine patching pods behind
 		}
 		return resolved{}, err
+	}
+	if pullErr != nil {
+		return resolved{}, pullErr
 	}
 	out.report = report
 	if r.cfg.mode() == ModeNode {

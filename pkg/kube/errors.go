@@ -20,9 +20,9 @@ type APIOp interface {
 
 // RequiredRBAC is what the plugin needs in the source pod's namespace (and the
 // target namespaces); printed with every permission error.
-const RequiredRBAC = "get,list pods, services, discovery.k8s.io endpointslices, apps deployments; " +
-	"patch pods/ephemeralcontainers; create,get pods/exec; list kube-system endpointslices (for DNS); " +
-	"node mode: create,delete pods in --node-namespace, list pods and get nodes cluster-wide"
+const RequiredRBAC = "get,list,watch pods; get services, apps deployments; list discovery.k8s.io endpointslices; " +
+	"patch pods/ephemeralcontainers; create pods/exec; list kube-system endpointslices (for DNS); " +
+	"node mode: create,delete pods in --node-namespace, list pods and get nodes cluster-wide; deploy/rbac.yaml has these Roles"
 
 var (
 	forbiddenRE = regexp.MustCompile(`(?:User|user) "([^"]*)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?`)

@@ -10,11 +10,13 @@ import (
 	"io"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/remotecommand"
+	// client-go's WebSocket transport returns this package's errors; the
+	// older copy in k8s.io/apimachinery has its own types, which never match.
+	"k8s.io/streaming/pkg/httpstream"
 )
 
 // ExecRequest names a container and the command to run in it.
@@ -58,9 +60,7 @@ func (e *RemoteExecutor) Exec(ctx context.Context, req ExecRequest, stdout, stde
 	if err != nil {
 		return fmt.Errorf("exec into %s/%s (%s): websocket: %w", req.Namespace, req.Pod, req.Container, err)
 	}
-	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
-		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
-	})
+	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, fallBackToSPDY)
 	if err != nil {
 		return fmt.Errorf("exec into %s/%s (%s): %w", req.Namespace, req.Pod, req.Container, err)
 	}
@@ -68,4 +68,12 @@ func (e *RemoteExecutor) Exec(ctx context.Context, req ExecRequest, stdout, stde
 		return fmt.Errorf("exec into %s/%s (%s): %w", req.Namespace, req.Pod, req.Container, err)
 	}
 	return nil
+}
+
+// fallBackToSPDY: the WebSocket upgrade (a GET) failed, so try SPDY (a POST),
+// as kubectl exec does. This covers API servers before 1.30, proxies that
+// cannot upgrade, and RBAC that grants only "create" on pods/exec: an API
+// server may authorize the WebSocket GET as "get" (v1.33 does).
+func fallBackToSPDY(err error) bool {
+	return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
 }

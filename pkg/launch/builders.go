@@ -21,6 +21,9 @@ const (
 // container that targets targetContainer's process namespace, with profile
 // applied. The original pod is not modified: the caller patches the difference.
 func WithEphemeralAgent(pod *corev1.Pod, spec AgentSpec, targetContainer string, profile Profile) (*corev1.Pod, error) {
+	if err := CheckPullSecrets(pod, spec.ImagePullSecrets); err != nil {
+		return nil, err
+	}
 	out := pod.DeepCopy()
 	out.Spec.EphemeralContainers = append(out.Spec.EphemeralContainers, corev1.EphemeralContainer{
 		EphemeralContainerCommon: corev1.EphemeralContainerCommon{
@@ -61,6 +64,7 @@ func NodeAgentPod(namespace, node string, spec AgentSpec, profile Profile) (*cor
 			RestartPolicy:                corev1.RestartPolicyNever,
 			ActiveDeadlineSeconds:        ptr.To(int64(deadline.Seconds())),
 			AutomountServiceAccountToken: ptr.To(false),
+			ImagePullSecrets:             PullSecretRefs(spec.ImagePullSecrets),
 			Containers: []corev1.Container{{
 				Name:                     NodeAgentContainer,
 				Image:                    spec.Image,

@@ -54,7 +54,8 @@ func TestWithEphemeralAgent(t *testing.T) {
 
 func TestNodeAgentPod(t *testing.T) {
 	spec := AgentSpec{Name: "netcheck-node2-abcde", Image: "ghcr.io/kubectl-netcheck/netcheck-probe:1.0.0",
-		ImagePullPolicy: corev1.PullIfNotPresent, IdleTimeout: time.Hour, ActiveDeadline: 2 * time.Hour}
+		ImagePullPolicy: corev1.PullIfNotPresent, IdleTimeout: time.Hour, ActiveDeadline: 2 * time.Hour,
+		ImagePullSecrets: []string{"mirror-creds", "ghcr"}}
 	got, err := NodeAgentPod("kube-system", "node2", spec, NodeProfile{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,7 @@ func TestNodeAgentPod(t *testing.T) {
 			RestartPolicy:                corev1.RestartPolicyNever,
 			ActiveDeadlineSeconds:        ptr.To[int64](7200),
 			AutomountServiceAccountToken: ptr.To(false),
+			ImagePullSecrets:             []corev1.LocalObjectReference{{Name: "mirror-creds"}, {Name: "ghcr"}},
 			HostNetwork:                  true,
 			HostPID:                      true,
 			DNSPolicy:                    corev1.DNSClusterFirstWithHostNet,

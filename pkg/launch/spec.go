@@ -31,6 +31,9 @@ type AgentSpec struct {
 	// net for a run that could not delete its pod; 0 means
 	// DefaultNodePodDeadline. Ephemeral containers have no such field.
 	ActiveDeadline time.Duration
+	// ImagePullSecrets (--image-pull-secret) go into a node pod's spec; an
+	// ephemeral agent uses its pod's own, so the pod must list them (CheckPullSecrets).
+	ImagePullSecrets []string
 }
 
 // Node pods: the agent idles out sooner than an ephemeral one (nothing reuses

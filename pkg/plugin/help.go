@@ -43,18 +43,47 @@ TARGET (--to, repeatable):
   HOST:PORT                a name the pod resolves, then connects to
   dns/NAME                 resolve NAME only: via resolv.conf and each CoreDNS pod
 
+SUITE (-f FILE, or -f - for stdin): checks with expectations, for CI:
+  apiVersion: netcheck.kubectl.io/v1alpha1
+  kind: CheckSuite
+  metadata: {name: shop}          # optional: names the JUnit testsuites
+  checks:
+  - name: frontend reaches web    # unique
+    source: deploy/frontend       # SOURCE syntax
+    namespace: shop               # optional, default -n
+    targets: [svc/web]            # --to syntax
+  - name: db is closed to the frontend
+    source: deploy/frontend
+    targets: [svc/db:5432]
+    count: 5                      # optional, as --count
+    expect: blocked               # reachable (the default) or blocked
+  reachable: the target passes the diagnosis (no fault finding about it).
+  blocked: every TCP connect to every address of the target (a Service's
+  ClusterIP and each ready endpoint) is refused, times out or is unreachable;
+  one connect that succeeds fails it. DNS and ICMP do not count for blocked.
+  -o table|json|yaml|junit (JUnit: one testcase per target and check).
+
 Exit codes:
-  0  all checks passed
-  1  a network fault was found
+  0  all checks passed (suite: every expectation met)
+  1  a network fault was found (suite: an expectation failed)
   2  inconclusive (something failed but no cause could be named)
   3  could not run (bad arguments, missing objects, permissions, probe image)
 
-Permissions: get/list pods, services, endpointslices (also in kube-system, for
-DNS) and deployments; patch pods/ephemeralcontainers; create pods/exec. The
-probe runs as root with NET_RAW and NET_ADMIN, which Pod Security "baseline"
-and "restricted" namespaces reject. The node view also needs create and
-delete pods in --node-namespace, list pods and get nodes cluster-wide, and a
-namespace whose Pod Security level is "privileged".`
+Permissions: get, list, watch pods; get services and deployments; list
+endpointslices (also in kube-system, for the DNS view); patch
+pods/ephemeralcontainers; create pods/exec. deploy/rbac.yaml has these as
+Roles. Before creating anything, netcheck asks the API server about each
+(SelfSubjectAccessReview) and names every one you lack (--preflight=false
+skips this). The probe runs as root with NET_RAW and NET_ADMIN, which Pod
+Security "baseline" and "restricted" namespaces reject.
+
+Private registries: --image-pull-secret NAME is given to node pods; in pod
+mode the probe is an ephemeral container, which pulls with the source pod's
+own imagePullSecrets, so the pod must already list NAME.
+
+The node view also needs create and delete pods in --node-namespace, list
+pods and get nodes cluster-wide, and a namespace whose Pod Security level is
+"privileged".`
 
 const rootExample = `  # Check a pod's path to a Service (ClusterIP, each endpoint, DNS)
   kubectl netcheck client --to svc/web
@@ -72,4 +101,7 @@ const rootExample = `  # Check a pod's path to a Service (ClusterIP, each endpoi
   kubectl netcheck client --to svc/web -o ndjson
 
   # Air-gapped: use a mirrored probe image
-  kubectl netcheck client --to svc/web --registry registry.internal:5000/netcheck`
+  kubectl netcheck client --to svc/web --registry registry.internal:5000/netcheck
+
+  # CI: run a suite of checks with expectations, JUnit for the test report
+  kubectl netcheck -f checks.yaml -o junit > netcheck.xml`

@@ -21,7 +21,9 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plan"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plugin/target"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/preflight"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/report"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/suite"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/version"
 )
 
@@ -49,11 +51,17 @@ type Options struct {
 	Deep          bool
 	NodeNamespace string
 	CaptureOut    string
+	// File is the -f suite file ("-" for stdin); see suite.go.
+	File             string
+	ImagePullSecrets []string
+	// Preflight checks RBAC with SelfSubjectAccessReviews before anything is created.
+	Preflight bool
 
 	// Set by Complete.
 	namespace string
 	source    target.Source
 	targets   []target.Spec
+	suite     *suite.Suite
 
 	// Collaborators; tests set them before Complete, which then leaves them alone.
 	Client     kubernetes.Interface
@@ -73,6 +81,7 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		Count:           plan.DefaultCount,
 		Output:          "table",
 		Mode:            engine.ModeAuto,
+		Preflight:       true,
 		RunEngine:       engine.Run,
 	}
 }
@@ -93,11 +102,18 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.Deep, "deep", false, "auto mode: add the node view (node pods: node state, namespace scan, hop-by-hop trace) even when every check passes")
 	f.StringVar(&o.NodeNamespace, "node-namespace", "", "namespace for the node pods (hostNetwork, hostPID, privileged) (default: the -n namespace)")
 	f.StringVar(&o.CaptureOut, "capture-out", "", "directory to write one pcapng per node of the traces' captures (one interface per hop)")
+	o.addShipFlags(cmd)
 	o.configFlags.AddFlags(f)
 }
 
 // Complete parses SOURCE and --to and connects to the cluster.
 func (o *Options) Complete(cmd *cobra.Command, args []string) error {
+	if o.File != "" {
+		if err := o.completeSuite(args); err != nil {
+			return err
+		}
+		return o.completeCluster()
+	}
 	if len(args) != 1 {
 		return fmt.Errorf("name one SOURCE pod: kubectl netcheck SOURCE --to TARGET, or a node: kubectl netcheck node/NAME (see --help)")
 	}
@@ -114,6 +130,11 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 		}
 		o.targets = append(o.targets, spec)
 	}
+	return o.completeCluster()
+}
+
+// completeCluster resolves the image, the namespace and the API client.
+func (o *Options) completeCluster() error {
 	if o.Image == "" {
 		o.Image = version.ProbeImage(o.Registry)
 	}
@@ -143,13 +164,17 @@ func (o *Options) Complete(cmd *cobra.Command, args []string) error {
 
 // Validate rejects flag combinations that cannot run.
 func (o *Options) Validate() error {
+	formats := report.Formats()
+	if o.suite != nil {
+		formats = report.SuiteFormats()
+	}
 	switch {
-	case len(o.targets) == 0 && o.source.Kind != target.SourceNode:
+	case o.suite == nil && len(o.targets) == 0 && o.source.Kind != target.SourceNode:
 		return fmt.Errorf("no targets: name at least one with --to (%s)", target.Usage)
 	case !slices.Contains(engine.Modes(), o.Mode):
 		return fmt.Errorf("--mode %q: want %s", o.Mode, strings.Join(engine.Modes(), ", "))
-	case !slices.Contains(report.Formats(), o.Output):
-		return fmt.Errorf("unknown output format %q: use one of %s", o.Output, strings.Join(report.Formats(), ", "))
+	case !slices.Contains(formats, o.Output):
+		return fmt.Errorf("unknown output format %q%s: use one of %s", o.Output, suiteNote(o.suite), strings.Join(formats, ", "))
 	case o.Count < 1 || o.Count > 1000:
 		return fmt.Errorf("--count %d: want 1 to 1000", o.Count)
 	case o.Timeout <= 0:
@@ -162,7 +187,7 @@ func (o *Options) Validate() error {
 	default:
 		return fmt.Errorf("--image-pull-policy %q: want Always, IfNotPresent or Never", o.ImagePullPolicy)
 	}
-	return nil
+	return validatePullSecrets(o.ImagePullSecrets)
 }
 
 // Config is what the engine runs, derived from the completed options.
@@ -181,6 +206,7 @@ func (o *Options) Config() engine.Config {
 		NodeNamespace:   o.NodeNamespace,
 		CaptureOut:      o.CaptureOut,
 	}
+	cfg.ImagePullSecrets = o.ImagePullSecrets
 	if o.Output == "ndjson" {
 		cfg.Events = o.Out
 	}
@@ -190,6 +216,12 @@ func (o *Options) Config() engine.Config {
 // Run checks, prints the report, and returns the verdict as an exit error.
 func (o *Options) Run(ctx context.Context) error {
 	quietAfterCancel(ctx)
+	if o.suite != nil {
+		return o.runSuite(ctx)
+	}
+	if err := o.preflight(ctx, preflight.Rules(o.preflightInput())); err != nil {
+		return err
+	}
 	progress := report.NewProgress(o.ErrOut)
 	deps := engine.Deps{Client: o.Client, RestConfig: o.RestConfig, Executor: o.Executor, Progress: progress}
 	rep, err := o.RunEngine(ctx, deps, o.Config())
@@ -202,6 +234,24 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	return verdictExit(rep.Verdict)
+}
+
+// preflightInput is what this run touches: the pod view's calls, or node
+// mode's (node pods in --node-namespace) when only node pods will run. Auto
+// mode's node view is optional (the pod view stands without it), so it asks
+// only for the pod view.
+func (o *Options) preflightInput() preflight.Input {
+	in := preflight.ForRun(o.namespace, o.source, o.targets)
+	if o.source.Kind == target.SourceNode {
+		in.SourceNamespace = ""
+	}
+	if o.Mode == engine.ModeNode || o.source.Kind == target.SourceNode {
+		in.Mode, in.NodeNamespace = preflight.ModeNode, o.NodeNamespace
+		if in.NodeNamespace == "" {
+			in.NodeNamespace = o.namespace
+		}
+	}
+	return in
 }
 
 // quietAfterCancel drops client-go's "unhandled error" log lines once ctx is

@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/engine"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plan"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plugin/target"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/preflight"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/version"
 )
 
@@ -175,7 +176,7 @@ func TestRootCommandExitCodes(t *testing.T) {
 			s, _, errOut := streams()
 			o := NewOptions(s)
 			cmd := newCmdNetcheck(o)
-			o.Client = fake.NewClientset()
+			o.Client = authorizer(nil)
 			o.RunEngine = func(context.Context, engine.Deps, engine.Config) (*v1alpha1.Report, error) {
 				return tc.report, tc.engineErr
 			}
@@ -254,5 +255,24 @@ func TestTargetCompletions(t *testing.T) {
 		if diff := cmp.Diff(tc.want, TargetCompletions(tc.in, svcs, pods)); diff != "" {
 			t.Errorf("TargetCompletions(%q) (-want +got):\n%s", tc.in, diff)
 		}
+	}
+}
+
+func TestPreflightInputByMode(t *testing.T) {
+	s, _, _ := streams()
+	o := NewOptions(s)
+	o.namespace = "shop"
+	o.source, _ = target.ParseSource("client")
+	if in := o.preflightInput(); in.Mode != preflight.ModePod || in.SourceNamespace != "shop" {
+		t.Errorf("auto: %+v, want the pod view's calls", in)
+	}
+	o.Mode = engine.ModeNode
+	if in := o.preflightInput(); in.Mode != preflight.ModeNode || in.NodeNamespace != "shop" || in.SourceNamespace != "shop" {
+		t.Errorf("--mode node: %+v, want node pods in -n and the source pod read", in)
+	}
+	o.Mode, o.NodeNamespace = engine.ModeAuto, "ops"
+	o.source, _ = target.ParseSource("node/n1")
+	if in := o.preflightInput(); in.Mode != preflight.ModeNode || in.NodeNamespace != "ops" || in.SourceNamespace != "" {
+		t.Errorf("node/NAME: %+v, want node pods in ops and no source pod", in)
 	}
 }

@@ -24,7 +24,7 @@ func NewCmdNetcheck(streams genericiooptions.IOStreams) *cobra.Command {
 func newCmdNetcheck(o *Options) *cobra.Command {
 	streams := o.IOStreams
 	cmd := &cobra.Command{
-		Use:     "netcheck SOURCE --to TARGET [--to TARGET...] | netcheck node/NAME",
+		Use:     "netcheck SOURCE --to TARGET [--to TARGET...] | netcheck node/NAME | netcheck -f FILE",
 		Short:   "Diagnose pod network faults from inside a pod",
 		Long:    rootLong,
 		Example: rootExample,
