@@ -40,6 +40,19 @@ const (
 	IDDNSNdotsExpansion           = "dns-ndots-expansion"
 	IDDNSTCPFailing               = "dns-tcp-failing"
 	IDDNSUDPFailing               = "dns-udp-failing"
+	IDPodIPConflict               = "pod-ip-conflict"
+	IDLeakedNetns                 = "leaked-netns"
+	IDIPForwardDisabled           = "node-ip-forward-disabled"
+	IDBridgeNFCallOff             = "bridge-nf-call-iptables-off"
+	IDVXLANPeerMismatch           = "vxlan-peer-mismatch"
+	IDVXLANSourceMismatch         = "vxlan-source-ip-mismatch"
+	IDPodTrafficMasqueraded       = "pod-traffic-masqueraded"
+	IDKubeProxyRulesMissing       = "kube-proxy-rules-missing"
+	IDKubeProxyRulesStale         = "kube-proxy-rules-stale"
+	IDNodeFirewallDrop            = "node-firewall-drop"
+	IDNodeFirewallReject          = "node-firewall-reject"
+	IDOverlayMTUMismatch          = "overlay-mtu-mismatch"
+	IDTraceDroppedAtHop           = "trace-dropped-at-hop"
 	IDCheckError                  = "check-error"
 	IDCheckMissing                = "check-missing"
 	IDCheckFailedUnexplained      = "check-failed-unexplained"
@@ -250,6 +263,125 @@ var catalogue = []Entry{
 			"DNS Service.",
 		Fix: "Allow UDP 53 in NetworkPolicies and firewalls; check conntrack UDP entries for the DNS ClusterIP " +
 			"on the source node.",
+	},
+	{
+		ID: IDPodIPConflict, Title: "A pod IP is held by two network namespaces", Severity: v1alpha1.SeverityFault,
+		Description: "Two network namespaces on one node hold the same pod IP: the pod that owns it and another " +
+			"one, typically a namespace a crashed or force-deleted pod left behind, still plugged into the bridge " +
+			"and kept alive by an orphaned process. The bridge delivers each frame to whichever port last sent " +
+			"from the MAC, so connections to the pod IP intermittently reach the impostor and get an RST. When " +
+			"both use the same MAC, duplicate address detection (arping -D) and ARP tables cannot see the " +
+			"conflict: only a scan of every namespace on the node finds it.",
+		Fix: "Kill the process holding the leaked namespace (the evidence names its PID and parent) or delete " +
+			"its veth from the bridge, then check the CNI's IPAM store (host-local: /var/lib/cni/networks) so the " +
+			"IP is not handed out twice again.",
+	},
+	{
+		ID: IDLeakedNetns, Title: "Leaked network namespaces or orphaned shims on a node", Severity: v1alpha1.SeverityWarning,
+		Description: "A network namespace on the pod network (an address in the pod CIDR, or a veth on the node " +
+			"bridge) belongs to no live pod, or a container runtime shim was re-parented to PID 1 after its pod " +
+			"sandbox disappeared. Each holds an IP the CNI may hand out again, which ends in an IP conflict.",
+		Fix: "Stop the listed processes (kill the orphaned shim and its children) and delete the namespace's " +
+			"bind mount; find why pod teardown failed (kubelet and CNI logs for the sandbox ID).",
+	},
+	{
+		ID: IDIPForwardDisabled, Title: "IP forwarding is off on a node", Severity: v1alpha1.SeverityFault,
+		Description: "net.ipv4.ip_forward (or the forwarding switch of an interface on the path) is 0 on a node, " +
+			"so the node does not route packets between its pods' bridge and the overlay: cross-node pod traffic " +
+			"reaches the node and dies there silently, while traffic inside the node still works.",
+		Fix: "sysctl -w net.ipv4.ip_forward=1 on the node and make it persistent (/etc/sysctl.d/); find what " +
+			"turned it off (a hardening profile, a network service restarting).",
+	},
+	{
+		ID: IDBridgeNFCallOff, Title: "Bridged traffic bypasses iptables on a node", Severity: v1alpha1.SeverityWarning,
+		Description: "net.bridge.bridge-nf-call-iptables is 0 on a node whose kube-proxy works with iptables. A " +
+			"pod's connection to a Service IP is translated to an endpoint, but when that endpoint sits on the " +
+			"same bridge its replies are bridged straight back without passing iptables, so they are never " +
+			"translated back: the client gets a SYN-ACK from the pod IP instead of the Service IP and drops it. " +
+			"Service traffic between pods of one node fails while the same Service works from other nodes.",
+		Fix: "modprobe br_netfilter and sysctl -w net.bridge.bridge-nf-call-iptables=1 on the node (persist both " +
+			"in /etc/modules-load.d and /etc/sysctl.d); find what turned it off.",
+	},
+	{
+		ID: IDVXLANPeerMismatch, Title: "VXLAN neighbour or FDB entry disagrees with the peer node", Severity: v1alpha1.SeverityFault,
+		Description: "The node's VXLAN device (flannel.1) holds a neighbour entry for a peer's VTEP address, or " +
+			"an FDB entry for the peer's VTEP MAC, that is missing or differs from what the peer published in " +
+			"its flannel annotations (backend-data VtepMAC, public-ip). Packets for that node's pods are " +
+			"encapsulated to a wrong MAC or underlay address and vanish after the VXLAN device.",
+		Fix: "Restart flanneld on the node with the stale entry so it reprograms neighbours and FDB from the " +
+			"annotations, or fix the entry by hand (ip neigh replace / bridge fdb replace); if the peer was " +
+			"recreated, check its annotations are current.",
+	},
+	{
+		ID: IDVXLANSourceMismatch, Title: "VXLAN device encapsulates from the wrong address", Severity: v1alpha1.SeverityFault,
+		Description: "The node's VXLAN device has a local (source) address other than the public IP its flannel " +
+			"published (or, without flannel annotations, other than the node's InternalIP). Peers send to one " +
+			"address while this node sends from another: return traffic, underlay firewalls and reverse-path " +
+			"filters see an unexpected source.",
+		Fix: "Recreate the VXLAN device with the right local address: restart flanneld with the right --iface " +
+			"or --public-ip (or fix the interface it auto-detected) after deleting the stale flannel.1.",
+	},
+	{
+		ID: IDPodTrafficMasqueraded, Title: "Pod-to-pod traffic is masqueraded", Severity: v1alpha1.SeverityFault,
+		Description: "A MASQUERADE or SNAT rule on a node matches traffic from one pod to another pod, so the " +
+			"destination sees the node's address instead of the client pod's IP. This breaks the Kubernetes " +
+			"network model: NetworkPolicies, logs and allow-lists that key on pod IPs see the node instead.",
+		Fix: "Add an exclusion for the pod network before the rule (! -d <cluster pod CIDR>, or a RETURN for " +
+			"pod-to-pod traffic as flannel's FLANNEL-POSTRTG does) or remove the rule; find who installed it " +
+			"(the comment, a CNI with ipMasq misconfigured, a hand-made rule).",
+	},
+	{
+		ID: IDKubeProxyRulesMissing, Title: "kube-proxy rules for a Service are missing on a node", Severity: v1alpha1.SeverityFault,
+		Description: "The Service has ready endpoints, but the node the client runs on has no kube-proxy rules " +
+			"for it (no KUBE-SVC chain and no KUBE-SERVICES entry in iptables mode, no service chain in the " +
+			"kube-proxy nftables table), so connections to its ClusterIP are never translated to an endpoint. " +
+			"kube-proxy on that node is down, stuck or failing to write rules.",
+		Fix: "Check kube-proxy on the node (kubectl -n kube-system get pods -o wide, its logs, or the systemd " +
+			"unit); restarting it rewrites every rule.",
+	},
+	{
+		ID: IDKubeProxyRulesStale, Title: "kube-proxy rules for a Service are stale on a node", Severity: v1alpha1.SeverityFault,
+		Description: "The node's kube-proxy rules for the Service send connections to endpoints that are no " +
+			"longer ready, or lack endpoints that are: kube-proxy stopped following EndpointSlice changes on that " +
+			"node, so a share of connections lands on pods that are gone.",
+		Fix: "Check kube-proxy on the node (running? its logs: sync errors, API watch failures); restarting it " +
+			"resyncs the rules with the EndpointSlices.",
+	},
+	{
+		ID: IDNodeFirewallDrop, Title: "A node's firewall drops the traffic", Severity: v1alpha1.SeverityFault,
+		Description: "A DROP rule in a node's firewall counted the run's packets while connections timed out: " +
+			"the rule, not the application or the overlay, swallows the SYNs. The evidence names the node, " +
+			"table, chain, rule and how many packets it dropped during the run.",
+		Fix: "Remove or narrow the rule (iptables -D / nft delete rule ... handle N) and find who installed it " +
+			"(its comment, configuration management, a host firewall service).",
+	},
+	{
+		ID: IDNodeFirewallReject, Title: "A node's firewall rejects the traffic", Severity: v1alpha1.SeverityFault,
+		Description: "Connections are refused, but the RST or ICMP error was generated by a node's firewall " +
+			"(a REJECT rule whose counter moved during the run, or a reply first seen on the node with a TTL " +
+			"no router decremented), not by the target pod: the server may be perfectly healthy.",
+		Fix: "Remove or narrow the REJECT rule named in the evidence and find who installed it; do not debug " +
+			"the application for this refusal.",
+	},
+	{
+		ID: IDOverlayMTUMismatch, Title: "Overlay MTU does not fit the path", Severity: v1alpha1.SeverityWarning,
+		Description: "A VXLAN device's MTU leaves less than the 50 bytes of VXLAN overhead under its underlay " +
+			"MTU (encapsulated full-size packets are dropped: a fault), or the VXLAN devices of the nodes have " +
+			"different MTUs, or pods and bridges on a node have a larger MTU than its overlay device: large " +
+			"packets then depend on ICMP fragmentation-needed and PMTU discovery, and stall where that ICMP " +
+			"is filtered.",
+		Fix: "Give every node's VXLAN device the same MTU, at most the underlay MTU minus 50 (flannel: the " +
+			"--iface MTU or FLANNEL_MTU in subnet.env), and recreate pods so their eth0 gets it.",
+	},
+	{
+		ID: IDTraceDroppedAtHop, Title: "Packets vanish at a hop", Severity: v1alpha1.SeverityFault,
+		Description: "The correlated capture saw the probes on every hop up to one and on none after it, and " +
+			"nothing came back: the packets were dropped between those two hops. No more specific cause " +
+			"(forwarding, firewall rule, VXLAN entry) was found in the node's state, so look at what sits " +
+			"between them.",
+		Fix: "On the node named, check what acts between the two hops: routing (ip route get), rp_filter, " +
+			"netfilter (FORWARD policy, rules without counters), tc filters, and the interfaces' drop counters " +
+			"(ip -s link).",
 	},
 	{
 		ID: IDCheckError, Title: "A check could not run", Severity: v1alpha1.SeverityWarning,

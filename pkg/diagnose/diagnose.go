@@ -20,6 +20,21 @@ type rule func(d *diagnosis)
 
 // rules in the order they run; the order is the precedence described above.
 var rules = []rule{
+	// Node-mode rules first: node state (nsscan, nodeinfo) and traces name a
+	// cause more precisely than the pod view's symptoms, so they claim the
+	// addresses they explain.
+	rulePodIPConflict,
+	ruleKubeProxyRules,
+	ruleBridgeNFCallOff,
+	ruleIPForwardDisabled,
+	ruleVXLANPeerMismatch,
+	ruleVXLANSourceMismatch,
+	ruleNodeFirewall,
+	rulePodMasquerade,
+	ruleOverlayMTU,
+	ruleLeakedNetns,
+	ruleTraceDropped, // after the node rules: the generic "vanished here" for traces nothing explained
+
 	ruleServiceBackends,
 	rulePortListener,
 	ruleAllEndpointsDead,
@@ -35,6 +50,7 @@ var rules = []rule{
 	ruleDNSServers,
 	ruleDNSReplica,
 	ruleDNSNXDomain,
+	ruleTraceAttach, // traces of addresses explained above become their evidence
 	ruleCheckErrors,
 	ruleCheckMissing,
 	ruleCheckFailedUnexplained, // last: it looks for failed results no other rule used
@@ -43,6 +59,7 @@ var rules = []rule{
 // diagnosis is the state rules share while one report is diagnosed.
 type diagnosis struct {
 	ix       *index
+	nodes    *nodes
 	findings []v1alpha1.Finding
 	// claimed maps a key (a TCP "ip:port", or "dns:<server>") to the finding that explains it.
 	claimed map[string]int
@@ -53,7 +70,7 @@ func Diagnose(r *v1alpha1.Report) []v1alpha1.Finding {
 	if r == nil {
 		return nil
 	}
-	d := &diagnosis{ix: newIndex(r), claimed: map[string]int{}}
+	d := &diagnosis{ix: newIndex(r), nodes: newNodes(r), claimed: map[string]int{}}
 	for _, run := range rules {
 		run(d)
 	}

@@ -25,6 +25,8 @@ type want struct {
 
 // seenIDs records which catalogue IDs some test produced and asserted; TestMain
 // fails a full run in which a catalogue entry is never exercised.
+var dumpHook func(*testing.T, string)
+
 var (
 	seenMu  sync.Mutex
 	seenIDs = map[string]bool{}
@@ -35,6 +37,9 @@ var (
 func diagnoseAndCheck(t *testing.T, r *v1alpha1.Report, wants ...want) []v1alpha1.Finding {
 	t.Helper()
 	got := Diagnose(r)
+	if dumpHook != nil {
+		dumpHook(t, dump(got))
+	}
 	assertInvariants(t, r, got)
 	if len(got) != len(wants) {
 		t.Fatalf("got %d findings %v, want %d %v\n%s", len(got), ids(got), len(wants), wantIDs(wants), dump(got))

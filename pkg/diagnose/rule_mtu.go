@@ -21,6 +21,9 @@ func ruleMTU(d *diagnosis) {
 		}
 	}
 	for _, res := range mtuResults(d.ix.r) {
+		if d.isClaimed("mtu:" + res.ID) {
+			continue // a node's overlay MTU (ruleOverlayMTU) already explains this sweep
+		}
 		m := res.ICMP.MTU
 		switch {
 		case m.Outcome == v1alpha1.MTUBlackHole:

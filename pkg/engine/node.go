@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -34,6 +35,7 @@ func (r *run) nodeOnly(ctx context.Context) (*v1alpha1.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.report.Nodes = reportNodes(facts)
 	r.deps.Progress.Resolved(r.report)
 	agents, err := r.startNodeAgents(ctx, []string{name})
 	defer agents.cleanup()
@@ -79,6 +81,7 @@ func (r *run) nodeView(ctx context.Context, res resolved, podView bool) error {
 	if rd.err != nil {
 		return rd.err
 	}
+	r.report.Nodes = reportNodes(rd.facts)
 
 	views := r.snapshot(ctx, agents, nodes, rd.facts, rd.cidr)
 	if err := ctx.Err(); err != nil {
@@ -104,6 +107,16 @@ func (r *run) nodeView(ctx context.Context, res resolved, podView bool) error {
 		return err
 	}
 	return r.writeCaptures()
+}
+
+// reportNodes lists the nodes' API facts for Report.Nodes, sorted by name.
+func reportNodes(facts map[string]resolve.NodeFacts) []v1alpha1.NodeFacts {
+	out := make([]v1alpha1.NodeFacts, 0, len(facts))
+	for _, f := range facts {
+		out = append(out, f.Report)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // readNodes reads each node and its pods, and the cluster's pod network.

@@ -31,6 +31,9 @@ type NodeFacts struct {
 	// they could not be listed (the scan then judges ownership without them).
 	Pods    []v1alpha1.NodePod
 	PodsErr error
+	// Report is the node as Report.Nodes carries it (flannel's VtepMAC and
+	// public-ip included), for the diagnosis to hold the node state against.
+	Report v1alpha1.NodeFacts
 }
 
 // Node reads node name and the live pods scheduled on it.
@@ -39,7 +42,8 @@ func (r *Resolver) Node(ctx context.Context, name string) (NodeFacts, error) {
 	if err != nil {
 		return NodeFacts{}, fmt.Errorf("get node %s: %w", name, err)
 	}
-	f := NodeFacts{Name: name, PodCIDR: node.Spec.PodCIDR, VTEPIP: node.Annotations[FlannelPublicIPAnnotation]}
+	f := NodeFacts{Name: name, PodCIDR: node.Spec.PodCIDR, VTEPIP: node.Annotations[FlannelPublicIPAnnotation],
+		Report: NodeFactsOf(node)}
 	for _, a := range node.Status.Addresses {
 		if a.Type == corev1.NodeInternalIP && f.InternalIP == "" {
 			f.InternalIP = a.Address

@@ -38,7 +38,9 @@ func TestNode(t *testing.T) {
 		Pods: []v1alpha1.NodePod{
 			{Namespace: "kube-system", Name: "proxy", UID: "uid-proxy", IPs: []string{"10.201.0.2"}, HostNetwork: true},
 			{Namespace: "shop", Name: "web-2", UID: "uid-web2", IPs: []string{"10.244.0.3"}},
-		}}
+		},
+		Report: v1alpha1.NodeFacts{Name: "node2", InternalIP: "10.201.0.2", PodCIDR: "10.244.0.0/24",
+			Flannel: &v1alpha1.FlannelFacts{PublicIP: "10.201.0.2"}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

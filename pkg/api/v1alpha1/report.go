@@ -8,7 +8,11 @@ type Report struct {
 
 	Source  Source   `json:"source"`
 	Targets []Target `json:"targets,omitempty"`
-	// Mode is "pod" (ephemeral agent in the source pod) or "node" (node debug pod);
+	// Nodes are the API facts of every node the run involved (see nodes.go);
+	// node-mode diagnosis compares them with what the node agents read.
+	Nodes []NodeFacts `json:"nodes,omitempty"`
+	// Mode is "pod" (ephemeral agent in the source pod), "node" (node debug pod)
+	// or "pod+node" (both: the node view added after a failure or for --deep);
 	// ModeReason says why that mode ran.
 	Mode       string        `json:"mode"`
 	ModeReason string        `json:"modeReason,omitempty"`

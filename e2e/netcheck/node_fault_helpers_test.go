@@ -1,0 +1,132 @@
+//go:build e2e
+
+package netcheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/cluster/lab"
+	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/framework"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The node fault tests (issue #4) inject one seed root cause each on the real
+// cluster and assert, from the -o json report of the real binary in node
+// mode, the exit code, the finding ID and the hop it names.
+
+// nodeRunTimeout bounds one node-mode run: node pods on both nodes, traces
+// with capture windows, two nodeinfo snapshots.
+const nodeRunTimeout = 4 * time.Minute
+
+// crossNode is a server pod on node 2 and a client pod on node 1: every
+// connect crosses the overlay.
+type crossNode struct {
+	ns     string
+	web    *corev1.Pod
+	client *corev1.Pod
+}
+
+func newCrossNode(t *testing.T, c *framework.Cluster, prefix string) crossNode {
+	t.Helper()
+	ns := c.Namespace(t, prefix, nil)
+	pods := createReady(t, c, ns,
+		framework.EchoPod("web", lab.Node2.Name),
+		framework.EchoPod("client", lab.Node1.Name, "-idle"))
+	return crossNode{ns: ns, web: pods[0], client: pods[1]}
+}
+
+// webAddr is the web pod's HTTP address.
+func (x crossNode) webAddr() string {
+	return net.JoinHostPort(x.web.Status.PodIP, fmt.Sprint(framework.EchoHTTPPort))
+}
+
+// netcheckNode runs the real binary with the node view (args carry --mode
+// node, --deep, or nothing for auto) and checks the exit code.
+func netcheckNode(t *testing.T, c *framework.Cluster, wantExit int, args ...string) *v1alpha1.Report {
+	t.Helper()
+	rep := netcheckJSON(t, c, framework.Context(t, nodeRunTimeout), wantExit, args...)
+	if !strings.Contains(rep.Mode, "node") {
+		t.Errorf("report mode %q (%s): the node view did not run", rep.Mode, rep.ModeReason)
+	}
+	return rep
+}
+
+// hopNames fails unless the finding's hop contains every word.
+func hopNames(t *testing.T, f v1alpha1.Finding, words ...string) {
+	t.Helper()
+	for _, w := range words {
+		if !strings.Contains(f.Hop, w) {
+			t.Errorf("%s hop names no %q: %s", f.ID, w, f.Hop)
+		}
+	}
+}
+
+// evidenceHas fails unless some evidence line contains each word.
+func evidenceHas(t *testing.T, f v1alpha1.Finding, words ...string) {
+	t.Helper()
+	for _, w := range words {
+		found := false
+		for _, e := range f.Evidence {
+			found = found || strings.Contains(e, w)
+		}
+		if !found {
+			t.Errorf("%s evidence lacks %q:\n  %s", f.ID, w, strings.Join(f.Evidence, "\n  "))
+		}
+	}
+}
+
+// traceTo is the trace result to addr ("ip:port"), nil when the report has none.
+func traceTo(rep *v1alpha1.Report, addr string) *v1alpha1.TraceResult {
+	for i := range rep.Results {
+		tr := rep.Results[i].Trace
+		if tr != nil && net.JoinHostPort(tr.Destination, fmt.Sprint(tr.Port)) == addr && len(tr.Probes) > 0 {
+			return tr
+		}
+	}
+	return nil
+}
+
+// lastHops counts the probes of a trace by the hop they were last seen at.
+func lastHops(tr *v1alpha1.TraceResult) map[string]int {
+	out := map[string]int{}
+	for _, p := range tr.Probes {
+		out[p.LastHop]++
+	}
+	return out
+}
+
+// flannelOf reads what flannel published about a node: its VTEP IP (its
+// podCIDR's network address), VTEP MAC and public IP.
+func flannelOf(t *testing.T, c *framework.Cluster, n lab.Node) (vtepIP, vtepMAC, publicIP string) {
+	t.Helper()
+	node, err := c.Client.CoreV1().Nodes().Get(framework.Context(t, 10*time.Second), n.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data struct{ VtepMAC string }
+	if err := json.Unmarshal([]byte(node.Annotations["flannel.alpha.coreos.com/backend-data"]), &data); err != nil {
+		t.Fatalf("backend-data of %s: %v", n.Name, err)
+	}
+	_, cidr, err := net.ParseCIDR(node.Spec.PodCIDR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cidr.IP.String(), data.VtepMAC, node.Annotations["flannel.alpha.coreos.com/public-ip"]
+}
+
+// linkMAC is a link's MAC inside a network namespace.
+func linkMAC(t *testing.T, netnsPath, name string) string {
+	t.Helper()
+	l, err := framework.LinkByName(netnsPath, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Attrs().HardwareAddr.String()
+}

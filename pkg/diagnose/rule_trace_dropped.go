@@ -1,0 +1,78 @@
+package diagnose
+
+import (
+	"fmt"
+)
+
+// ruleTraceDropped is the generic "the packet died here": a trace whose
+// unanswered probes were last seen on one hop and on none after it, that no
+// node rule explained. It names the gap ("node n2 between flannel.1 and
+// cni0"), adds what the node's state says about that spot, and explains the
+// connects to the traced address.
+func ruleTraceDropped(d *diagnosis) {
+	for _, tv := range d.nodes.traceViews() {
+		if d.traceClaimed(tv) {
+			continue
+		}
+		hop, k, of := tv.death()
+		if k == 0 || hop < 0 {
+			continue
+		}
+		f := newFinding(IDTraceDroppedAtHop)
+		f.Target = d.traceTarget(tv)
+		gap := tv.gapAfter(hop)
+		f.Summary = fmt.Sprintf("%s: %s to %s last seen at %s, then nowhere: dropped %s", f.Target,
+			probeCount(k), tv.dst(), tv.tr.Hops[hop].Label, withOn(gap))
+		f.Hop = gap
+		f.CheckIDs = []string{tv.res.ID}
+		f.Evidence = []string{tv.sightingsLine(hop, k, of)}
+		if n := d.nodes.node(tv.hopNode(hop)); n != nil {
+			f.Evidence = append(f.Evidence, nodeStateAt(n, tv, hop)...)
+			f.CheckIDs = appendUnique(f.CheckIDs, n.infoIDs()...)
+		}
+		if t := tv.mtuTable(); t != "" {
+			f.Evidence = append(f.Evidence, t)
+		}
+		i := d.add(f)
+		d.claimTrace(i, tv)
+		if s, ok := d.ix.byAddr[tv.dst()]; ok && s.failed() > 0 {
+			d.explain(i, []*addrStats{s})
+		}
+	}
+}
+
+// withOn renders the gap as a place: "on node n2 between ...".
+func withOn(gap string) string {
+	if len(gap) > 5 && gap[:5] == "node " {
+		return "on " + gap
+	}
+	return gap
+}
+
+// nodeStateAt lists the node facts that bear on a drop after hop: forwarding,
+// the FORWARD policy, the hop's and the next hop's rp_filter.
+func nodeStateAt(n *nodeView, tv traceView, hop int) []string {
+	var out []string
+	if v, ok := n.sysctl("net.ipv4.ip_forward"); ok {
+		out = append(out, fmt.Sprintf("node %s: net.ipv4.ip_forward=%s", n.name, v))
+	}
+	if info := n.info(); info != nil && info.Firewall != nil {
+		for _, t := range info.Firewall.Tables {
+			for _, c := range t.Chains {
+				if c.Hook == "forward" && c.Policy != "" && c.Policy != "accept" {
+					out = append(out, fmt.Sprintf("node %s: %s %s %s policy %s", n.name, t.Family, t.Name, c.Name, c.Policy))
+				}
+			}
+		}
+	}
+	for _, i := range []int{hop, hop + 1} {
+		if i >= len(tv.tr.Hops) || tv.hopNode(i) != n.name {
+			continue
+		}
+		ifname := firstNonEmpty(tv.tr.Hops[i].Ifname, tv.hopName(i))
+		if v, ok := n.ifaceSysctl("ipv4", ifname, "rp_filter"); ok && v != "0" {
+			out = append(out, fmt.Sprintf("node %s: %s rp_filter=%s", n.name, ifname, v))
+		}
+	}
+	return out
+}
