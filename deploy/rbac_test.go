@@ -42,10 +42,11 @@ func (q request) String() string {
 
 // The calls of each mode: pkg/resolve (source, targets, DNS servers),
 // pkg/launch (the ephemeral-container patch and WaitRunning's watch) and
-// pkg/kube (the exec of each run). The node view's launcher is not in the tree
-// yet; its calls are the design's (create, follow, exec, delete the node pod;
-// read the node). Every call must be allowed, and every grant must serve one
-// of them: the Roles are exactly these calls.
+// pkg/kube (the exec of each run). The node view (pkg/launch's node pods,
+// pkg/resolve's node facts) creates, follows, execs into and deletes the node
+// pod, reads the node, and lists the node's pods in every namespace. Every
+// call must be allowed, and every grant must serve one of them: the Roles are
+// exactly these calls.
 var modes = map[string]struct {
 	roles    []string // Role or ClusterRole names that make up the mode
 	requests []request
@@ -74,6 +75,7 @@ var modes = map[string]struct {
 			{verb: "watch", resource: "pods", namespace: ns}, // WaitRunning
 			{verb: "delete", resource: "pods", namespace: ns, name: "netcheck-node-1-abcde"},
 			{verb: "create", resource: "pods/exec", namespace: ns, name: "netcheck-node-1-abcde"},
+			{verb: "list", resource: "pods"}, // the namespace scan's live pods of the node, every namespace
 		},
 	},
 }
@@ -87,7 +89,6 @@ var forbidden = []request{
 	{verb: "update", resource: "pods/ephemeralcontainers", namespace: ns, name: "web-0"},
 	{verb: "create", resource: "pods", namespace: "kube-system"},
 	{verb: "create", resource: "pods/exec", namespace: "kube-system", name: "coredns-0"},
-	{verb: "list", resource: "pods"}, // all namespaces
 	{verb: "get", resource: "services", namespace: "kube-system", name: "metrics-server"},
 	{verb: "get", resource: "pods/ephemeralcontainers", namespace: ns, name: "web-0"},
 	{verb: "create", group: "apps", resource: "deployments", namespace: ns},
