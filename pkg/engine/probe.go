@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -22,49 +20,11 @@ import (
 // maxFollowups bounds the agents started in the second round at once.
 const maxFollowups = 4
 
-// probe runs req in agent with one exec (the probe runs the checks in
-// parallel) and collects the results, each stamped with where it ran.
+// probe runs req in a pod's ephemeral agent with one exec and collects the
+// results, each stamped with the pod as where it ran.
 func (r *run) probe(ctx context.Context, agent launch.Agent, req v1alpha1.ProbeRequest) ([]v1alpha1.CheckResult, error) {
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("encode probe request: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	defer cancel()
-
 	vantage := plan.Vantage(agent.Namespace, agent.Pod)
-	var (
-		mu      sync.Mutex
-		results []v1alpha1.CheckResult
-	)
-	exec := kube.ExecRequest{
-		Namespace: agent.Namespace, Pod: agent.Pod, Container: agent.Container,
-		Command: launch.RunCommand(base64.StdEncoding.EncodeToString(body)),
-	}
-	err = kube.StreamEvents(ctx, r.deps.Executor, exec, func(raw []byte, ev v1alpha1.Event) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.cfg.Events != nil {
-			if _, err := r.cfg.Events.Write(append(raw, '\n')); err != nil {
-				return fmt.Errorf("write event: %w", err)
-			}
-		}
-		r.probeVersionCheck(vantage, ev)
-		r.deps.Progress.Event(vantage, ev)
-		if ev.Type == v1alpha1.EventResult && ev.Result != nil {
-			res := *ev.Result
-			res.Vantage = vantage
-			results = append(results, res)
-		}
-		return nil
-	})
-	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("the probe in %s did not finish within --timeout %s: %w", vantage, r.cfg.Timeout, err)
-		}
-		return nil, err
-	}
-	return results, nil
+	return r.stream(ctx, probeCall{agent: agent, vantage: vantage, where: vantage, timeout: r.cfg.Timeout}, req)
 }
 
 // Retrying an exec into an agent that does not run yet: the first retries come

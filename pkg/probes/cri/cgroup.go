@@ -50,17 +50,24 @@ func isContainerID(s string) bool {
 // Path segments are searched for a 64-hex run, so unknown prefixes (docker-,
 // libpod-) and relative paths work too.
 func ContainerIDFromCgroup(cgroupFile string) string {
+	// The innermost segment naming a container wins: in
+	// crio-<id>.scope/container the ID sits one level up.
+	return innermostMatch(cgroupFile, containerIDInSegment)
+}
+
+// innermostMatch applies match to the path segments of every line of a
+// /proc/PID/cgroup file ("hierarchy:controllers:path"), innermost segment
+// first, and returns the first non-empty answer.
+func innermostMatch(cgroupFile string, match func(seg string) string) string {
 	for _, line := range strings.Split(cgroupFile, "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
 		}
 		segs := strings.Split(parts[2], "/")
-		// The innermost segment naming a container wins: in
-		// crio-<id>.scope/container the ID sits one level up.
 		for i := len(segs) - 1; i >= 0; i-- {
-			if id := containerIDInSegment(segs[i]); id != "" {
-				return id
+			if v := match(segs[i]); v != "" {
+				return v
 			}
 		}
 	}

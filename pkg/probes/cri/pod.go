@@ -56,19 +56,7 @@ func isPodUID(s string) bool {
 // Relative paths (a private cgroup namespace) work too: segments are matched,
 // not prefixes.
 func PodUIDFromCgroup(cgroupFile string) string {
-	for _, line := range strings.Split(cgroupFile, "\n") {
-		parts := strings.SplitN(line, ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		segs := strings.Split(parts[2], "/")
-		for i := len(segs) - 1; i >= 0; i-- {
-			if uid := podUIDInSegment(segs[i]); uid != "" {
-				return uid
-			}
-		}
-	}
-	return ""
+	return innermostMatch(cgroupFile, podUIDInSegment)
 }
 
 func podUIDInSegment(seg string) string {
