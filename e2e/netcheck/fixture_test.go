@@ -71,11 +71,14 @@ func createReady(t testing.TB, c *framework.Cluster, ns string, pods ...*corev1.
 
 // waitResolvable polls every CoreDNS replica directly until each answers the
 // Service's name with its ClusterIP. CoreDNS learns a new Service from its
-// own watch; a netcheck run that beats it would report NXDOMAIN.
+// own watch; a netcheck run that beats it would report NXDOMAIN. The bound is
+// generous because a fault an earlier test undid (ip_forward=0 on a replica's
+// node) leaves that replica's API watch waiting for its next TCP
+// retransmission, which backs off to tens of seconds.
 func waitResolvable(t testing.TB, c *framework.Cluster, ns string, svc *corev1.Service) {
 	t.Helper()
 	name := fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, ns)
-	ctx := framework.Context(t, 30*time.Second)
+	ctx := framework.Context(t, 90*time.Second)
 	replicas, err := c.Client.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{LabelSelector: "k8s-app=kube-dns"})
 	if err != nil {
 		t.Fatalf("list CoreDNS pods: %v", err)

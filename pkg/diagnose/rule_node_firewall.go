@@ -40,7 +40,7 @@ func (d *diagnosis) firewallBlames(verdict string) []*blame {
 	var moved []fwRule
 	for _, n := range d.nodes.withInfo() {
 		for _, r := range n.firewallRules() {
-			if verb, _ := verdictOf(r.rule); verb == verdict && r.deltaKnown && r.delta > 0 {
+			if verb, _ := verdictOf(r.rule); verb == verdict && r.deltaKnown && r.delta > 0 && !kubeProxyNoEndpoints(r.rule) {
 				moved = append(moved, r)
 			}
 		}
@@ -293,4 +293,12 @@ func (d *diagnosis) nodeGeneratedRefusals() {
 			d.explain(i, []*addrStats{s})
 		}
 	}
+}
+
+// kubeProxyNoEndpoints is kube-proxy's REJECT for a Service without ready
+// endpoints ("ns/svc:port has no endpoints"): the way the Service's own state
+// shows on the node, which service-no-ready-endpoints names, not a firewall
+// someone added.
+func kubeProxyNoEndpoints(r *v1alpha1.FirewallRule) bool {
+	return strings.HasSuffix(r.Comment, " has no endpoints") || strings.Contains(r.Text, "has no endpoints")
 }

@@ -126,3 +126,13 @@ func TestNodeFirewall(t *testing.T) {
 		diagnoseAndCheck(t, r)
 	})
 }
+
+func TestKubeProxyNoEndpointsRejectIsNotAFirewall(t *testing.T) {
+	// As read on the lab node for a Service whose only pod is not ready.
+	noEndpoints := v1alpha1.FirewallRule{Verdict: "reject", Comment: "e2e-backends-4ddh5/unready:http has no endpoints",
+		Text: `-p tcp -d 10.96.24.181 -m comment --comment "e2e-backends-4ddh5/unready:http has no endpoints" --dport 80 -j REJECT`}
+	added := v1alpha1.FirewallRule{Verdict: "reject", Text: "-p tcp --dport 8080 -j REJECT"}
+	if !kubeProxyNoEndpoints(&noEndpoints) || kubeProxyNoEndpoints(&added) {
+		t.Errorf("kubeProxyNoEndpoints: kube-proxy's %v, an added REJECT %v", kubeProxyNoEndpoints(&noEndpoints), kubeProxyNoEndpoints(&added))
+	}
+}

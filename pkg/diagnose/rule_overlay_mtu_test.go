@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
@@ -98,4 +99,23 @@ func TestTraceDroppedAtHop(t *testing.T) {
 		},
 		checkIDs: []string{"trace:10.244.1.5:8080", "nodeinfo-before-node2", "nodeinfo-after-node2", "tcp-1", "tcp-2"},
 	})
+}
+
+func TestTraceIntoTheDestinationPodIsThePodsSilence(t *testing.T) {
+	// As the cluster showed with a DROP in web-1's own netns: the SYNs reach
+	// web-1's eth0 and nothing answers. The network delivered them, so the
+	// finding is the endpoint's timeout, with the trace as its evidence, not a
+	// drop "after the last captured hop".
+	r := webAcrossNodes(append(append(fixture.NodeInfoPair(fixture.Node1, nil), fixture.NodeInfoPair(fixture.Node2, nil)...), diedAt(9))...)
+	got := Diagnose(r)
+	var ids []string
+	for _, f := range got {
+		ids = append(ids, f.ID)
+		if f.ID == IDTraceDroppedAtHop {
+			t.Errorf("trace-dropped-at-hop for probes that reached the destination pod: %s", f.Summary)
+		}
+	}
+	if !slices.Contains(ids, IDEndpointTimeout) {
+		t.Errorf("findings %v, want %s", ids, IDEndpointTimeout)
+	}
 }

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"strings"
 )
 
 // ruleTraceDropped is the generic "the packet died here": a trace whose
@@ -15,7 +16,7 @@ func ruleTraceDropped(d *diagnosis) {
 			continue
 		}
 		hop, k, of := tv.death()
-		if k == 0 || hop < 0 {
+		if k == 0 || hop < 0 || reachedDestinationPod(tv, hop) {
 			continue
 		}
 		f := newFinding(IDTraceDroppedAtHop)
@@ -39,6 +40,16 @@ func ruleTraceDropped(d *diagnosis) {
 			d.explain(i, []*addrStats{s})
 		}
 	}
+}
+
+// reachedDestinationPod: the request got into a destination pod's own
+// interface and nothing answered. The network delivered it; the pod (its own
+// firewall, its listener) kept silent, which the pod-view rules name with the
+// pod (endpoint-timeout, tcp-timeout), the trace then serving as their
+// evidence. The source pod's hop (0) is not a destination.
+func reachedDestinationPod(tv traceView, hop int) bool {
+	h := tv.tr.Hops[hop]
+	return hop > 0 && (h.Role == "pod" || strings.HasPrefix(h.Name, "pod "))
 }
 
 // withOn renders the gap as a place: "on node n2 between ...".
