@@ -267,6 +267,11 @@ func (d *diagnosis) nodeGeneratedRefusals() {
 		}
 		node := tv.hopNode(at)
 		s := d.ix.byAddr[tv.dst()]
+		if s != nil && s.serviceWithoutReadyEndpoints() {
+			// kube-proxy rejects a Service IP with no ready endpoints on
+			// the node by design: service-no-ready-endpoints names it.
+			continue
+		}
 		f := newFinding(IDNodeFirewallReject)
 		f.Target = d.traceTarget(tv)
 		dest := tv.dst()
