@@ -3,6 +3,7 @@
 package netcheck
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/cluster/lab"
@@ -26,11 +27,27 @@ func TestNodeFaultVXLANSource(t *testing.T) {
 		faults.VXLANSource(t, lab.Node2, "flannel.1", wrong)
 		rep := netcheckNode(t, c, v1alpha1.ExitFault, "-n", x.ns, "client", "--to", "pod/web", "--mode", "node")
 		f := requireFinding(t, rep, diagnose.IDVXLANSourceMismatch)
+		t.Logf("%s: %s\n  %s", f.ID, f.Summary, strings.Join(f.Evidence, "\n  "))
 		mentions(t, f, lab.Node2.Name, "flannel.1", wrong, lab.Node2.IP)
 		hopNames(t, f, lab.Node2.Name, "flannel.1", wrong)
-		evidenceHas(t, f, "InternalIP "+lab.Node2.IP)
+		// The trace's capture on node 2 saw the SYN-ACKs leave with the wrong outer source.
+		evidenceHas(t, f, "InternalIP "+lab.Node2.IP, "outer source "+wrong+" on the wire")
 		if f.Severity != v1alpha1.SeverityFault {
 			t.Errorf("severity %s, want fault: flannel published %s as node 2's public-ip", f.Severity, lab.Node2.IP)
+		}
+	})
+
+	t.Run("node 1 admits VXLAN only from node 2's InternalIP", func(t *testing.T) {
+		faults.VXLANSource(t, lab.Node2, "flannel.1", wrong)
+		faults.IPTablesRule(t, lab.Node1.NetnsPath(), "filter", "INPUT",
+			"-p", "udp", "--dport", "8472", "!", "-s", lab.Node2.IP, "-j", "DROP")
+		// Auto mode: the failing connects add the node view by themselves.
+		rep := netcheckNode(t, c, v1alpha1.ExitFault, "-n", x.ns, "client", "--to", "pod/web")
+		f := requireFinding(t, rep, diagnose.IDVXLANSourceMismatch)
+		mentions(t, f, lab.Node2.Name, "flannel.1", wrong, lab.Node2.IP)
+		// The timeouts are the symptom; the wrong source is the root cause.
+		if rep.Findings[0].ID != diagnose.IDVXLANSourceMismatch {
+			t.Errorf("first finding is not %s:\n%s", diagnose.IDVXLANSourceMismatch, findingsText(rep))
 		}
 	})
 
