@@ -47,7 +47,7 @@ func ruleVXLANSourceMismatch(d *diagnosis) {
 			}
 			var ids []string
 			for _, tv := range d.nodes.traceViews() {
-				if src := outerSourceFrom(tv, n.name); src != "" {
+				if src := outerSourceFrom(tv, n.name, want); src != "" {
 					f.Evidence = append(f.Evidence, fmt.Sprintf("trace %s: encapsulated packets from node %s carried outer source %s on the wire",
 						tv.res.ID, n.name, src))
 					ids = append(ids, tv.res.ID)
@@ -59,16 +59,19 @@ func ruleVXLANSourceMismatch(d *diagnosis) {
 	}
 }
 
-// outerSourceFrom is the outer source of the first encapsulated request
-// sighting on node's hops or after them (the wire from node), "" when none.
-func outerSourceFrom(tv traceView, node string) string {
-	onNode := map[int]bool{}
-	for i := range tv.tr.Hops {
-		onNode[i] = tv.hopNode(i) == node
-	}
+// outerSourceFrom is the outer source of the first encapsulated packet the
+// trace saw leaving node, "" when none. Every encapsulated sighting on node's
+// hops is not one: requests crossing toward node arrive there encapsulated
+// by the peer, carrying the peer's source and peersSendTo (the address peers
+// encapsulate to) as destination. A packet node encapsulated itself, a
+// request or a reply, is addressed to someone else.
+func outerSourceFrom(tv traceView, node, peersSendTo string) string {
 	for _, p := range tv.tr.Probes {
 		for _, s := range p.Seen {
-			if s.Dir == v1alpha1.TraceDirRequest && s.OuterSrc != "" && onNode[s.HopIndex] {
+			if s.OuterSrc == "" || s.HopIndex < 0 || s.HopIndex >= len(tv.tr.Hops) || tv.hopNode(s.HopIndex) != node {
+				continue
+			}
+			if addrOf(s.OuterDst) != addrOf(peersSendTo) {
 				return s.OuterSrc
 			}
 		}
