@@ -70,6 +70,22 @@ func (l *Lab) waitNodesReady(ctx context.Context, cs kubernetes.Interface, timeo
 	})
 }
 
+// waitPodCIDRs waits until every node is registered and has its podCIDR.
+func (l *Lab) waitPodCIDRs(ctx context.Context, cs kubernetes.Interface, timeout time.Duration) error {
+	return l.waitFor(ctx, "node podCIDRs", "", timeout, func(ctx context.Context) error {
+		for _, n := range Nodes {
+			node, err := cs.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if node.Spec.PodCIDR == "" {
+				return fmt.Errorf("node %s has no podCIDR yet", n.Name)
+			}
+		}
+		return nil
+	})
+}
+
 func nodeReady(n *corev1.Node) bool {
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {

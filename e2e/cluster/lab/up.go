@@ -105,20 +105,30 @@ func (l *Lab) Up(ctx context.Context, log func(string, ...any)) error {
 		return err
 	}
 	for _, n := range Nodes {
-		for _, d := range []Daemon{l.kubeletDaemon(n), l.KubeProxyDaemon(n), l.flanneldDaemon(n, flanneld)} {
+		for _, d := range []Daemon{l.kubeletDaemon(n), l.KubeProxyDaemon(n)} {
 			if _, err := l.Start(d); err != nil {
 				return err
 			}
+		}
+	}
+	cs, err := l.Client()
+	if err != nil {
+		return err
+	}
+	// flanneld leases the podCIDR the node IPAM controller gives the node the
+	// kubelet registered, and exits ("pod cidr not assigned") if it starts first.
+	if err := l.waitPodCIDRs(ctx, cs, 90*time.Second); err != nil {
+		return err
+	}
+	for _, n := range Nodes {
+		if _, err := l.Start(l.flanneldDaemon(n, flanneld)); err != nil {
+			return err
 		}
 	}
 	for _, n := range Nodes {
 		if err := l.writeCNIConfig(ctx, n); err != nil {
 			return err
 		}
-	}
-	cs, err := l.Client()
-	if err != nil {
-		return err
 	}
 	if err := l.waitNodesReady(ctx, cs, 120*time.Second); err != nil {
 		return err
