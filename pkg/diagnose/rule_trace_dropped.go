@@ -19,6 +19,12 @@ func ruleTraceDropped(d *diagnosis) {
 		if k == 0 || hop < 0 || reachedDestinationPod(tv, hop) {
 			continue
 		}
+		if s, ok := d.ix.byAddr[tv.dst()]; ok && s.serviceWithoutReadyEndpoints() {
+			// kube-proxy REJECTs a Service IP with no ready endpoints, and the
+			// kernel rate-limits those ICMP errors, so some probes go silent:
+			// service-no-ready-endpoints names the cause.
+			continue
+		}
 		f := newFinding(IDTraceDroppedAtHop)
 		f.Target = d.traceTarget(tv)
 		gap := tv.gapAfter(hop)
