@@ -20,7 +20,12 @@ type rule func(d *diagnosis)
 
 // rules in the order they run; the order is the precedence described above.
 var rules = []rule{
-	// Node-mode rules first: node state (nsscan, nodeinfo) and traces name a
+	// The Service's own definition first: with no ready backend (or a selector
+	// that matches nothing) nothing can succeed, and what the nodes show for it
+	// (kube-proxy's "has no endpoints" REJECT, rate-limited so some probes go
+	// silent) is that cause's evidence, not a node fault.
+	ruleServiceBackends,
+	// Node-mode rules next: node state (nsscan, nodeinfo) and traces name a
 	// cause more precisely than the pod view's symptoms, so they claim the
 	// addresses they explain.
 	rulePodIPConflict,
@@ -35,7 +40,6 @@ var rules = []rule{
 	ruleLeakedNetns,
 	ruleTraceDropped, // after the node rules: the generic "vanished here" for traces nothing explained
 
-	ruleServiceBackends,
 	rulePortListener,
 	ruleAllEndpointsDead,
 	ruleEndpointDead,

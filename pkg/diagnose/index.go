@@ -260,20 +260,6 @@ func (tv *targetView) probedEndpoints() []endpointView {
 
 func (tv *targetView) isService() bool { return tv.t.Kind == "service" }
 
-// serviceWithoutReadyEndpoints: addr is the front of a Service none of whose
-// endpoints is ready, which kube-proxy answers with a REJECT on every node.
-func (s *addrStats) serviceWithoutReadyEndpoints() bool {
-	if s.endpoint != nil || s.target == nil || !s.target.isService() {
-		return false
-	}
-	for _, e := range s.target.t.Endpoint {
-		if e.Ready {
-			return false
-		}
-	}
-	return true
-}
-
 // isPod: the target is a pod, named as one or by an IP resolution found to be a pod's.
 func (tv *targetView) isPod() bool {
 	return tv.t.Kind == "pod" || (tv.t.Kind == "ip" && tv.t.Pod != "")

@@ -145,6 +145,12 @@ func (d *diagnosis) claimTrace(i int, tv traceView) {
 
 func (d *diagnosis) traceClaimed(tv traceView) bool { return d.isClaimed("trace:" + tv.res.ID) }
 
+// traceSettled: the trace is used, or its address is explained already, in
+// which case ruleTraceAttach makes it that finding's evidence.
+func (d *diagnosis) traceSettled(tv traceView) bool {
+	return d.traceClaimed(tv) || d.isClaimed(tv.dst())
+}
+
 // tracesDyingOn are the traces whose silent probes were last seen on node.
 func (d *diagnosis) tracesDyingOn(node string) []traceView {
 	var out []traceView

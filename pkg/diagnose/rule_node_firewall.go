@@ -40,7 +40,7 @@ func (d *diagnosis) firewallBlames(verdict string) []*blame {
 	var moved []fwRule
 	for _, n := range d.nodes.withInfo() {
 		for _, r := range n.firewallRules() {
-			if verb, _ := verdictOf(r.rule); verb == verdict && r.deltaKnown && r.delta > 0 && !kubeProxyNoEndpoints(r.rule) {
+			if verb, _ := verdictOf(r.rule); verb == verdict && r.deltaKnown && r.delta > 0 {
 				moved = append(moved, r)
 			}
 		}
@@ -252,7 +252,7 @@ func refusalOrigin(tv traceView, ns *nodes) string {
 // a rule type the ruleset does not show).
 func (d *diagnosis) nodeGeneratedRefusals() {
 	for _, tv := range d.nodes.traceViews() {
-		if d.traceClaimed(tv) {
+		if d.traceSettled(tv) {
 			continue
 		}
 		var at = -1
@@ -267,11 +267,6 @@ func (d *diagnosis) nodeGeneratedRefusals() {
 		}
 		node := tv.hopNode(at)
 		s := d.ix.byAddr[tv.dst()]
-		if s != nil && s.serviceWithoutReadyEndpoints() {
-			// kube-proxy rejects a Service IP with no ready endpoints on
-			// the node by design: service-no-ready-endpoints names it.
-			continue
-		}
 		f := newFinding(IDNodeFirewallReject)
 		f.Target = d.traceTarget(tv)
 		dest := tv.dst()
@@ -298,12 +293,4 @@ func (d *diagnosis) nodeGeneratedRefusals() {
 			d.explain(i, []*addrStats{s})
 		}
 	}
-}
-
-// kubeProxyNoEndpoints is kube-proxy's REJECT for a Service without ready
-// endpoints ("ns/svc:port has no endpoints"): the way the Service's own state
-// shows on the node, which service-no-ready-endpoints names, not a firewall
-// someone added.
-func kubeProxyNoEndpoints(r *v1alpha1.FirewallRule) bool {
-	return strings.HasSuffix(r.Comment, " has no endpoints") || strings.Contains(r.Text, "has no endpoints")
 }

@@ -12,17 +12,11 @@ import (
 // connects to the traced address.
 func ruleTraceDropped(d *diagnosis) {
 	for _, tv := range d.nodes.traceViews() {
-		if d.traceClaimed(tv) {
+		if d.traceSettled(tv) {
 			continue
 		}
 		hop, k, of := tv.death()
 		if k == 0 || hop < 0 || reachedDestinationPod(tv, hop) {
-			continue
-		}
-		if s, ok := d.ix.byAddr[tv.dst()]; ok && s.serviceWithoutReadyEndpoints() {
-			// kube-proxy REJECTs a Service IP with no ready endpoints, and the
-			// kernel rate-limits those ICMP errors, so some probes go silent:
-			// service-no-ready-endpoints names the cause.
 			continue
 		}
 		f := newFinding(IDTraceDroppedAtHop)
