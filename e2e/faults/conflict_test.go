@@ -52,7 +52,7 @@ func TestLeakTakesOverPodIP(t *testing.T) {
 // gatewayOf is the first address of the node's pod CIDR (cni0's).
 func gatewayOf(t *testing.T, c *framework.Cluster, n lab.Node) string {
 	t.Helper()
-	vtep, _, _ := flannelPeer(t, c, n)
+	vtep, _, _ := framework.FlannelPeer(t, c, n)
 	ip := net.ParseIP(vtep).To4()
 	return fmt.Sprintf("%d.%d.%d.%d", ip[0], ip[1], ip[2], ip[3]+1)
 }

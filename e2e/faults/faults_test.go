@@ -122,7 +122,7 @@ func TestNeighborAndFDBOnFlannel(t *testing.T) {
 	ns := c.Namespace(t, "vxlan", nil)
 	pod := c.CreatePod(t, ns, framework.EchoPod("echo", lab.Node2.Name))
 	addr := httpAddr(pod)
-	vtepIP, vtepMAC, publicIP := flannelPeer(t, c, lab.Node2)
+	vtepIP, vtepMAC, publicIP := framework.FlannelPeer(t, c, lab.Node2)
 	node1 := lab.Node1.NetnsPath()
 	mustAnswer(t, "", addr)
 

@@ -3,7 +3,6 @@
 package faults_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -18,26 +17,6 @@ import (
 	"github.com/vishvananda/netlink"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
-
-// flannelPeer reads what flannel published about node: its VTEP IP (the
-// network address of its podCIDR, the neighbour other nodes keep on
-// flannel.1), its VTEP MAC and its public IP (the FDB destination).
-func flannelPeer(t *testing.T, c *framework.Cluster, n lab.Node) (vtepIP, vtepMAC, publicIP string) {
-	t.Helper()
-	node, err := c.Client.CoreV1().Nodes().Get(framework.Context(t, 10*time.Second), n.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var data struct{ VtepMAC string }
-	if err := json.Unmarshal([]byte(node.Annotations["flannel.alpha.coreos.com/backend-data"]), &data); err != nil {
-		t.Fatalf("backend-data of %s: %v", n.Name, err)
-	}
-	_, cidr, err := net.ParseCIDR(node.Spec.PodCIDR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cidr.IP.String(), data.VtepMAC, node.Annotations["flannel.alpha.coreos.com/public-ip"]
-}
 
 // unusedPodIP is .250 of the node's podCIDR, provided no pod holds it.
 func unusedPodIP(t *testing.T, c *framework.Cluster, n lab.Node) string {

@@ -4,6 +4,7 @@ package netcheck
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,20 +82,7 @@ func TestInterruptedRun(t *testing.T) {
 	}) {
 		t.Fatalf("the run never got to its checks:\n%s", stderr.String())
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	sent := time.Now()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("still running 15 s after SIGINT:\n%s", stderr.String())
-	}
-	t.Logf("exited %s after SIGINT with %d\nstderr:\n%s", time.Since(sent).Round(time.Millisecond), cmd.ProcessState.ExitCode(), stderr.String())
-	if code := cmd.ProcessState.ExitCode(); code != v1alpha1.ExitCouldNotRun {
-		t.Errorf("exit code %d after SIGINT, want %d", code, v1alpha1.ExitCouldNotRun)
-	}
-	containsAll(t, "error line", errorLine(t, stderr.String()), "interrupted")
+	interrupt(t, cmd, done, stderr, 15*time.Second)
 
 	res := c.Netcheck(t, framework.Context(t, 2*time.Minute), "-n", ns, "client", "--to", "pod/srv")
 	if res.ExitCode != v1alpha1.ExitOK {
@@ -131,6 +119,26 @@ func agentsIn(t *testing.T, c *framework.Cluster, ns, pod string) []string {
 }
 
 // waitFor polls cond until it holds, the process ends (done), or d passes.
+// interrupt sends SIGINT to a running netcheck and checks it stops within
+// grace with exit 3 and one "interrupted" error line.
+func interrupt(t *testing.T, cmd *exec.Cmd, done <-chan error, stderr fmt.Stringer, grace time.Duration) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		t.Fatalf("still running %s after SIGINT:\n%s", grace, stderr.String())
+	}
+	t.Logf("exited %s after SIGINT with %d\nstderr:\n%s", time.Since(sent).Round(time.Millisecond), cmd.ProcessState.ExitCode(), stderr.String())
+	if code := cmd.ProcessState.ExitCode(); code != v1alpha1.ExitCouldNotRun {
+		t.Errorf("exit code %d after SIGINT, want %d", code, v1alpha1.ExitCouldNotRun)
+	}
+	containsAll(t, "error line", errorLine(t, stderr.String()), "interrupted")
+}
+
 func waitFor(done chan error, d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {

@@ -3,7 +3,6 @@
 package netcheck
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/framework"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // The node fault tests (issue #4) inject one seed root cause each on the real
@@ -100,25 +98,6 @@ func lastHops(tr *v1alpha1.TraceResult) map[string]int {
 		out[p.LastHop]++
 	}
 	return out
-}
-
-// flannelOf reads what flannel published about a node: its VTEP IP (its
-// podCIDR's network address), VTEP MAC and public IP.
-func flannelOf(t *testing.T, c *framework.Cluster, n lab.Node) (vtepIP, vtepMAC, publicIP string) {
-	t.Helper()
-	node, err := c.Client.CoreV1().Nodes().Get(framework.Context(t, 10*time.Second), n.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var data struct{ VtepMAC string }
-	if err := json.Unmarshal([]byte(node.Annotations["flannel.alpha.coreos.com/backend-data"]), &data); err != nil {
-		t.Fatalf("backend-data of %s: %v", n.Name, err)
-	}
-	_, cidr, err := net.ParseCIDR(node.Spec.PodCIDR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cidr.IP.String(), data.VtepMAC, node.Annotations["flannel.alpha.coreos.com/public-ip"]
 }
 
 // linkMAC is a link's MAC inside a network namespace.

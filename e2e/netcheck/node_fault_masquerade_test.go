@@ -22,7 +22,7 @@ import (
 func TestNodeFaultPodMasquerade(t *testing.T) {
 	c := framework.Get(t)
 	x := newCrossNode(t, c, "masq")
-	node1VTEP, _, _ := flannelOf(t, c, lab.Node1)
+	node1VTEP, _, _ := framework.FlannelPeer(t, c, lab.Node1)
 	faults.IPTablesRule(t, lab.Node1.NetnsPath(), "nat", "POSTROUTING",
 		"-s", lab.PodCIDR, "-d", lab.PodCIDR, "-m", "comment", "--comment", "e2e masquerade", "-j", "MASQUERADE")
 

@@ -20,7 +20,7 @@ import (
 func TestNodeFaultVXLANPeer(t *testing.T) {
 	c := framework.Get(t)
 	x := newCrossNode(t, c, "vxlan")
-	vtepIP, vtepMAC, publicIP := flannelOf(t, c, lab.Node2)
+	vtepIP, vtepMAC, publicIP := framework.FlannelPeer(t, c, lab.Node2)
 	node1 := lab.Node1.NetnsPath()
 
 	t.Run("neighbour of node 2's VTEP points at a wrong MAC", func(t *testing.T) {

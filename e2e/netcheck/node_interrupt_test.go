@@ -4,13 +4,11 @@ package netcheck
 
 import (
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/cluster/lab"
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/framework"
-	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 )
 
 // Issue #4: Ctrl-C at any moment of a node-mode run leaves no node pod behind
@@ -48,20 +46,7 @@ func TestNodeModeInterrupted(t *testing.T) {
 			if !waitFor(done, 2*time.Minute, func() bool { return tc.when(stderr.String()) }) {
 				t.Fatalf("the run never got there:\n%s", stderr.String())
 			}
-			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-				t.Fatal(err)
-			}
-			sent := time.Now()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatalf("still running 30 s after SIGINT:\n%s", stderr.String())
-			}
-			t.Logf("exited %s after SIGINT with %d\nstderr:\n%s", time.Since(sent).Round(time.Millisecond), cmd.ProcessState.ExitCode(), stderr.String())
-			if code := cmd.ProcessState.ExitCode(); code != v1alpha1.ExitCouldNotRun {
-				t.Errorf("exit code %d after SIGINT, want %d", code, v1alpha1.ExitCouldNotRun)
-			}
-			containsAll(t, "error line", errorLine(t, stderr.String()), "interrupted")
+			interrupt(t, cmd, done, stderr, 30*time.Second)
 			// Every node pod that ran was deleted, and the run said so.
 			out := stderr.String()
 			if ran, deleted := strings.Count(out, " runs on node "), strings.Count(out, "deleted node pod "); deleted < ran {

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri/critest"
 )
 
 // TestFindPIDByCgroupOnRealCgroups builds a container's cgroup the way the
@@ -38,7 +40,7 @@ func TestFindPIDByCgroupOnRealCgroups(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		for _, root := range []string{pidsRoot, systemdRoot} {
-			removeCgroupTree(filepath.Join(root, top))
+			critest.RemoveTree(filepath.Join(root, top))
 		}
 	})
 
@@ -96,27 +98,6 @@ func waitFor(t *testing.T, cond func() bool) {
 	for deadline := time.Now().Add(10 * time.Second); !cond(); {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// removeCgroupTree removes cgroup directories deepest first, retrying while the
-// killed processes are still being reaped.
-func removeCgroupTree(root string) {
-	for range 50 {
-		var dirs []string
-		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				dirs = append(dirs, p)
-			}
-			return nil
-		})
-		if len(dirs) == 0 {
-			return
-		}
-		for i := len(dirs) - 1; i >= 0; i-- {
-			_ = os.Remove(dirs[i])
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -40,7 +40,7 @@ func PodCgroup(t testing.TB, podUID, containerID string, pids ...int) {
 			// Back to the root, or the tree cannot be removed while they live.
 			_ = os.WriteFile(filepath.Join(root, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644)
 		}
-		removeTree(top)
+		RemoveTree(top)
 	})
 	for _, pid := range pids {
 		if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644); err != nil {
@@ -49,9 +49,9 @@ func PodCgroup(t testing.TB, podUID, containerID string, pids ...int) {
 	}
 }
 
-// removeTree removes cgroup directories deepest first, retrying while exiting
+// RemoveTree removes cgroup directories deepest first, retrying while exiting
 // processes are still being reaped.
-func removeTree(top string) {
+func RemoveTree(top string) {
 	for range 50 {
 		var dirs []string
 		_ = filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
