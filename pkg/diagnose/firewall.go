@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
@@ -95,15 +96,17 @@ func (n *nodeView) firewallRules() []fwRule {
 }
 
 // chainIn finds chain in the node's latest ruleset in a table called table
-// (any family).
-func (n *nodeView) chainIn(table, chain string) (*v1alpha1.FirewallTable, *v1alpha1.FirewallChain) {
+// of family ("ip", "ip6"; "" for any). kube-proxy programs ip6 tables even on
+// an IPv4-only cluster, and which family's table comes first depends on which
+// iptables binary ran first on the node.
+func (n *nodeView) chainIn(family, table, chain string) (*v1alpha1.FirewallTable, *v1alpha1.FirewallChain) {
 	info := n.info()
 	if info == nil || info.Firewall == nil {
 		return nil, nil
 	}
 	for ti := range info.Firewall.Tables {
 		t := &info.Firewall.Tables[ti]
-		if t.Name != table {
+		if t.Name != table || (family != "" && t.Family != family) {
 			continue
 		}
 		for ci := range t.Chains {
@@ -153,6 +156,9 @@ func (n *nodeView) walkHook(hook, kind string, f flow) []reached {
 	var out []reached
 	for ti := range info.Firewall.Tables {
 		t := &info.Firewall.Tables[ti]
+		if !familySees(t.Family, f.dst) {
+			continue
+		}
 		for ci := range t.Chains {
 			c := &t.Chains[ci]
 			if !isBaseChain(t, c, hook, kind) {
@@ -164,6 +170,29 @@ func (n *nodeView) walkHook(hook, kind string, f flow) []reached {
 		}
 	}
 	return out
+}
+
+// familySees: a table of family sees packets to addr: ip tables IPv4, ip6
+// tables IPv6, inet both. An unknown address is seen by all three; bridge,
+// arp and netdev tables are not on the routed path walked here.
+func familySees(family string, addr netip.Addr) bool {
+	switch family {
+	case "inet":
+		return true
+	case "ip":
+		return !addr.IsValid() || addr.Is4()
+	case "ip6":
+		return !addr.IsValid() || !addr.Is4()
+	}
+	return false
+}
+
+// addrFamily is the table family whose rules see packets to ip.
+func addrFamily(ip string) string {
+	if a := addrOf(ip); a.IsValid() && !a.Is4() {
+		return "ip6"
+	}
+	return "ip"
 }
 
 // isBaseChain: c hooks hook in a table of type kind. iptables-nft base chains

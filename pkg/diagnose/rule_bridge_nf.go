@@ -96,7 +96,7 @@ func (d *diagnosis) dnsThroughServiceIP(i int) {
 }
 
 func hasKubeProxyIPTables(n *nodeView) bool {
-	_, c := n.chainIn("nat", "KUBE-SERVICES")
+	_, c := n.chainIn("", "nat", "KUBE-SERVICES")
 	return c != nil
 }
 

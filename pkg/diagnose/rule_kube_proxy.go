@@ -57,7 +57,8 @@ func (kp kubeProxyRules) missing() bool {
 
 func kubeProxyView(n *nodeView, t *v1alpha1.Target) kubeProxyRules {
 	proto := firstNonEmpty(t.Protocol, "TCP")
-	if tbl := n.tableNamed("kube-proxy"); tbl != nil {
+	family := addrFamily(t.IPs[0])
+	if tbl := n.tableNamed(family, "kube-proxy"); tbl != nil {
 		kp := kubeProxyRules{mode: "nftables", table: tbl.Family + " kube-proxy",
 			chain: nftablesServiceChain(t.Namespace, t.Name, t.PortName, proto)}
 		for _, c := range tbl.Chains {
@@ -65,9 +66,9 @@ func kubeProxyView(n *nodeView, t *v1alpha1.Target) kubeProxyRules {
 		}
 		return kp
 	}
-	tbl, services := n.chainIn("nat", "KUBE-SERVICES")
+	tbl, services := n.chainIn(family, "nat", "KUBE-SERVICES")
 	cluster, local := iptablesServiceChains(t.Namespace, t.Name, t.PortName, proto)
-	kp := kubeProxyRules{chain: cluster, table: "ip nat"}
+	kp := kubeProxyRules{chain: cluster, table: family + " nat"}
 	if services == nil {
 		return kp
 	}
@@ -99,14 +100,14 @@ func kubeProxyView(n *nodeView, t *v1alpha1.Target) kubeProxyRules {
 	return kp
 }
 
-// tableNamed finds a table by name in the node's latest ruleset.
-func (n *nodeView) tableNamed(name string) *v1alpha1.FirewallTable {
+// tableNamed finds a table of family by name in the node's latest ruleset.
+func (n *nodeView) tableNamed(family, name string) *v1alpha1.FirewallTable {
 	info := n.info()
 	if info == nil || info.Firewall == nil {
 		return nil
 	}
 	for i := range info.Firewall.Tables {
-		if info.Firewall.Tables[i].Name == name {
+		if t := &info.Firewall.Tables[i]; t.Name == name && t.Family == family {
 			return &info.Firewall.Tables[i]
 		}
 	}
@@ -183,11 +184,13 @@ func (d *diagnosis) kubeProxyMissing(n *nodeView, tv *targetView, kp kubeProxyRu
 	f.Target = targetLabel(t)
 	var missing []string
 	switch {
+	case len(tv.front) > 0 && !anyFailed(tv.front):
+		// Every connect through the Service IP was translated: a kube-proxy
+		// replacement (IPVS, eBPF) serves it, or kube-proxy rewrote its rules
+		// while the snapshot was read. Only a failure makes this a finding.
+		return
 	case kp.mode == "":
 		missing = []string{"no kube-proxy rules at all (no KUBE-SERVICES chain, no kube-proxy nftables table)"}
-		if !anyFailed(tv.front) {
-			return // a kube-proxy replacement (IPVS, eBPF) may serve it: only the failure makes this a finding
-		}
 	case !kp.found:
 		missing = append(missing, fmt.Sprintf("chain %s missing from %s", kp.chain, kp.table))
 	}

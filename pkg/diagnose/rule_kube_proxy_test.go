@@ -64,6 +64,41 @@ func TestKubeProxyRules(t *testing.T) {
 		})
 	})
 
+	t.Run("ip6 tables listed first: the IPv4 Service is judged in ip nat", func(t *testing.T) {
+		results := append([]v1alpha1.CheckResult{
+			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPTimeout: 20}),
+		}, endpointsOK...)
+		results = append(results, fixture.NodeInfoPair(fixture.Node1, func(info *v1alpha1.NodeInfoResult) {
+			fixture.DeleteChain(info, "nat", fixture.WebChain)
+			fixture.PrependIP6Tables(info)
+		})...)
+		diagnoseAndCheck(t, fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...), want{
+			id:       IDKubeProxyRulesMissing,
+			hop:      "node k8slab-node1: kube-proxy rules for default/web:http (ip nat KUBE-SVC-CDGGSHYLG3RE2FKL)",
+			evidence: []string{"KUBE-SERVICES on node k8slab-node1 holds 3 rules for other Services"},
+		})
+	})
+
+	t.Run("ip6 tables listed first, IPv4 rules intact: nothing", func(t *testing.T) {
+		results := append([]v1alpha1.CheckResult{
+			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),
+		}, endpointsOK...)
+		results = append(results, fixture.NodeInfoPair(fixture.Node1, fixture.PrependIP6Tables)...)
+		diagnoseAndCheck(t, fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...))
+	})
+
+	t.Run("rules missing from the snapshot but every connect translated: nothing", func(t *testing.T) {
+		// kube-proxy rewrote the chain while the snapshot was read; the
+		// connects through the Service IP prove the rules were there.
+		results := append([]v1alpha1.CheckResult{
+			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),
+		}, endpointsOK...)
+		results = append(results, fixture.NodeInfoPair(fixture.Node1, func(info *v1alpha1.NodeInfoResult) {
+			fixture.DeleteChain(info, "nat", fixture.WebChain)
+		})...)
+		diagnoseAndCheck(t, fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...))
+	})
+
 	t.Run("healthy rules say nothing", func(t *testing.T) {
 		results := append([]v1alpha1.CheckResult{
 			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),

@@ -59,6 +59,9 @@ func (d *diagnosis) firewallBlames(verdict string) []*blame {
 		}
 		var sure, maybes []fwRule
 		for _, r := range moved {
+			if !familySees(r.table.Family, addrOf(s.addr)) {
+				continue // an ip6 rule's counter never moved for an IPv4 flow
+			}
 			switch bestMatch(r.rule, d.flowsFor(s)) {
 			case yes:
 				sure = append(sure, r)

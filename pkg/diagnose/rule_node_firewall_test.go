@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
@@ -64,6 +65,24 @@ func TestNodeFirewall(t *testing.T) {
 			},
 			checkIDs: []string{"nodeinfo-before-node2", "nodeinfo-after-node2", "trace:10.244.1.5:8080", "tcp-1", "tcp-2"},
 		})
+	})
+
+	t.Run("an ip6 FORWARD DROP that counted IPv6 traffic is not blamed for IPv4", func(t *testing.T) {
+		drop := web1ForwardRule("-d 10.244.1.5/32 -p tcp -m tcp --dport 8080 -j DROP", "drop", 0)
+		withIP6 := func(info *v1alpha1.NodeInfoResult) { drop(info); fixture.PrependIP6Tables(info) }
+		r := webAcrossNodes(append(pairWithRule(fixture.Node2, withIP6, func(a *v1alpha1.NodeInfoResult) {
+			fixture.Hit(a, "FORWARD", 77, 33)
+			fixture.Hit(a, "FORWARD", 901, 50)
+		}), diedAt(6))...)
+		f := diagnoseAndCheck(t, r, want{
+			id:  IDNodeFirewallDrop,
+			hop: "node k8slab-node2 firewall: ip filter FORWARD (handle 77) (node k8slab-node2 between flannel.1 and cni0)",
+		})
+		for _, e := range f[0].Evidence {
+			if strings.Contains(e, "ip6") {
+				t.Errorf("evidence names an ip6 rule or policy: %s", e)
+			}
+		}
 	})
 
 	t.Run("REJECT in node 2's FORWARD: refused by the node, not the pod", func(t *testing.T) {

@@ -70,7 +70,8 @@ func nodeStateAt(n *nodeView, tv traceView, hop int) []string {
 	if info := n.info(); info != nil && info.Firewall != nil {
 		for _, t := range info.Firewall.Tables {
 			for _, c := range t.Chains {
-				if c.Hook == "forward" && c.Policy != "" && c.Policy != "accept" {
+				// The traces are IPv4: an ip6 table's policy is not theirs.
+				if c.Hook == "forward" && c.Policy != "" && c.Policy != "accept" && t.Family != "ip6" {
 					out = append(out, fmt.Sprintf("node %s: %s %s %s policy %s", n.name, t.Family, t.Name, c.Name, c.Policy))
 				}
 			}
