@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Result is the outcome of running a binary.
@@ -28,6 +29,11 @@ func (c *Cluster) env() []string {
 
 func (c *Cluster) run(ctx context.Context, bin string, stdin string, args ...string) (Result, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
+	// A run that outlives the test's deadline is interrupted as a CI job
+	// would be, so it can delete what it created, and killed only if it
+	// does not end within WaitDelay.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
 	cmd.Env = c.env()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

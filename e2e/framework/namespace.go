@@ -27,15 +27,27 @@ func (c *Cluster) Namespace(t testing.TB, prefix string, labels map[string]strin
 	}
 	name := created.Name
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
 		// Pods get no grace period: the next test needs the CPU more than they
 		// need a graceful shutdown. Deletion itself finishes in the background.
+		// Each call has its own deadline, so a slow first one cannot leave the
+		// namespace (and privileged pods in it) behind.
 		zero := int64(0)
-		_ = c.Client.CoreV1().Pods(name).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
-		if err := c.Client.CoreV1().Namespaces().Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+		if err := withTimeout(30*time.Second, func(ctx context.Context) error {
+			return c.Client.CoreV1().Pods(name).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
+		}); err != nil {
+			t.Logf("delete pods of namespace %s: %v", name, err)
+		}
+		if err := withTimeout(30*time.Second, func(ctx context.Context) error {
+			return c.Client.CoreV1().Namespaces().Delete(ctx, name, metav1.DeleteOptions{})
+		}); err != nil {
 			t.Logf("delete namespace %s: %v", name, err)
 		}
 	})
 	return name
+}
+
+func withTimeout(d time.Duration, f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return f(ctx)
 }

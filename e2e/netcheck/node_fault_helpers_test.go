@@ -53,6 +53,12 @@ func netcheckNode(t *testing.T, c *framework.Cluster, wantExit int, args ...stri
 	if !strings.Contains(rep.Mode, "node") {
 		t.Errorf("report mode %q (%s): the node view did not run", rep.Mode, rep.ModeReason)
 	}
+	// The run deleted its node pods (in --node-namespace, else the source's).
+	ns := flagValue(args, "--node-namespace")
+	if ns == "" {
+		ns = flagValue(args, "-n")
+	}
+	noNodePodsLeft(t, c, ns)
 	return rep
 }
 
@@ -108,4 +114,14 @@ func linkMAC(t *testing.T, netnsPath, name string) string {
 		t.Fatal(err)
 	}
 	return l.Attrs().HardwareAddr.String()
+}
+
+// flagValue is the value given to flag in args ("-n ns"), or "".
+func flagValue(args []string, flag string) string {
+	for i, a := range args[:max(len(args)-1, 0)] {
+		if a == flag {
+			return args[i+1]
+		}
+	}
+	return ""
 }

@@ -30,8 +30,9 @@ func (l *Launcher) StartNodeAgent(ctx context.Context, namespace, node string, s
 	l.infof("creating node pod %s/%s on node %s (%s)", namespace, pod.Name, node, spec.Image)
 	created, err := l.Client.CoreV1().Pods(namespace).Create(ctx, pod, metav1.CreateOptions{})
 	if err != nil {
-		if ctx.Err() != nil {
-			// Cancelled in flight: the API server may have created it anyway.
+		if ctx.Err() != nil || !createRejected(err) {
+			// Cancelled, timed out or cut off in flight: the API server may
+			// have created it anyway, and only this run knows its name.
 			_ = l.DeleteNodeAgent(agent)
 		}
 		return Agent{}, &NodePodError{PodNamespace: namespace, PodName: pod.Name, Node: node, Err: err}
@@ -42,6 +43,14 @@ func (l *Launcher) StartNodeAgent(ctx context.Context, namespace, node string, s
 	}
 	l.infof("node pod %s/%s runs on node %s", namespace, pod.Name, node)
 	return agent, nil
+}
+
+// createRejected: the API server answered a create with a refusal, so no pod
+// was made (and a pod of that name, if one exists, is not this run's).
+func createRejected(err error) bool {
+	return apierrors.IsAlreadyExists(err) || apierrors.IsForbidden(err) || apierrors.IsInvalid(err) ||
+		apierrors.IsBadRequest(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) ||
+		apierrors.IsMethodNotSupported(err)
 }
 
 // DeleteNodeAgent deletes a node pod at once (grace period 0) on a fresh

@@ -172,6 +172,41 @@ func TestStartNodeAgent(t *testing.T) {
 		}
 	})
 
+	t.Run("create cut off in flight deletes what the server made", func(t *testing.T) {
+		client := fake.NewClientset()
+		// The API server stores the pod, then the connection drops before
+		// its answer arrives: the run gets an error but the pod exists.
+		client.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+			pod := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod)
+			if err := client.Tracker().Create(schema.GroupVersionResource{Version: "v1", Resource: "pods"}, pod, "ops"); err != nil {
+				t.Fatal(err)
+			}
+			return true, nil, errors.New("http2: client connection lost")
+		})
+		l := &Launcher{Client: client, Timeout: time.Second}
+		if _, err := l.StartNodeAgent(context.Background(), "ops", "node2", nodeSpec()); err == nil {
+			t.Fatal("no error")
+		}
+		if left := podsLeft(t, client); len(left) != 0 {
+			t.Errorf("pods left after a create cut off in flight: %v", left)
+		}
+	})
+
+	t.Run("create refused: nothing to delete, nothing deleted", func(t *testing.T) {
+		client := fake.NewClientset()
+		client.PrependReactor("create", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+			// A pod of that name exists, and is not this run's.
+			return true, nil, apierrors.NewAlreadyExists(schema.GroupResource{Resource: "pods"}, "netcheck-node2-abcde")
+		})
+		l := &Launcher{Client: client, Timeout: time.Second}
+		if _, err := l.StartNodeAgent(context.Background(), "ops", "node2", nodeSpec()); !apierrors.IsAlreadyExists(err) {
+			t.Fatalf("error = %v, want AlreadyExists", err)
+		}
+		if d := deletes(client); len(d) != 0 {
+			t.Errorf("deleted %d pods after a refused create", len(d))
+		}
+	})
+
 	t.Run("create rejected names the namespace", func(t *testing.T) {
 		client := fake.NewClientset()
 		client.PrependReactor("create", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
