@@ -39,7 +39,7 @@ var rules = []rule{
 	ruleOverlayMTU,
 	ruleLeakedNetns,
 	ruleConntrackTableFull, // after the rules naming a precise rule or setting: a full table drops anything new
-	ruleTraceDropped, // after the node rules: the generic "vanished here" for traces nothing explained
+	ruleTraceDropped,       // after the node rules: the generic "vanished here" for traces nothing explained
 
 	rulePortListener,
 	ruleAllEndpointsDead,
