@@ -345,3 +345,67 @@ func ConntrackDummies(netnsPath string) (int, error) {
 	})
 	return n, err
 }
+
+// ConntrackDrops is the drop counter of the namespace at netnsPath, summed
+// over CPUs: new connections refused an entry because the table was full.
+func ConntrackDrops(netnsPath string) (uint64, error) {
+	var total uint64
+	err := inNetns(netnsPath, func() error {
+		f, err := os.Open("/proc/thread-self/net/stat/nf_conntrack")
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		sc.Scan()
+		col := -1
+		for i, name := range strings.Fields(sc.Text()) {
+			if name == "drop" {
+				col = i
+			}
+		}
+		if col < 0 {
+			return errors.New("no drop column")
+		}
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if col < len(fields) {
+				v, err := strconv.ParseUint(fields[col], 16, 64)
+				if err != nil {
+					return err
+				}
+				total += v
+			}
+		}
+		return sc.Err()
+	})
+	return total, err
+}
+
+// ConntrackResidue lists what of a ConntrackTableFull on the node at
+// netnsPath is still in place: dummy entries, NOTRACK rules, a lowered max
+// awaiting repair. Empty means fully undone.
+func ConntrackResidue(netnsPath string) ([]string, error) {
+	var left []string
+	n, err := ConntrackDummies(netnsPath)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		left = append(left, fmt.Sprintf("%d dummy entries", n))
+	}
+	out, err := iptables(netnsPath, "-t", "raw", "-S")
+	if err != nil {
+		return nil, fmt.Errorf("iptables -t raw -S: %w: %s", err, out)
+	}
+	if k := strings.Count(out, conntrackNotrack); k > 0 {
+		left = append(left, fmt.Sprintf("%d NOTRACK rules", k))
+	}
+	if _, err := os.Stat(conntrackMaxSaved); err == nil {
+		left = append(left, "a saved max to restore ("+conntrackMaxSaved+")")
+	}
+	return left, nil
+}
+
+// HostConntrackMax is the machine-wide nf_conntrack_max.
+func HostConntrackMax() (int, error) { return readHostConntrackMax() }
