@@ -9,8 +9,9 @@ import (
 // ruleConntrackTableFull reports a node whose connection tracking cannot take
 // new connections: its table is at (or within 1% of) nf_conntrack_max, or
 // its drop/early_drop counters rose between the before and after snapshots.
-// A rise of insert_failed alone (the SNAT port race) counts only when the
-// run saw connects time out through the node.
+// A rise of insert_failed alone (the SNAT port race, and the odd DNS race)
+// counts only when the run saw connects time out through the node that no
+// more precise rule explained.
 //
 // The node's netfilter drops the first packet of a connection it cannot
 // track, wherever the connection goes: the finding explains the timed-out
@@ -27,7 +28,7 @@ func ruleConntrackTableFull(d *diagnosis) {
 		full := conntrackNearFull(ct)
 		rise, riseKnown := conntrackRise(n)
 		carried := d.timeoutsThrough(n.name)
-		dropping := riseKnown && (rise.Drop+rise.EarlyDrop > 0 || (rise.InsertFailed > 0 && len(carried) > 0))
+		dropping := riseKnown && (rise.Drop+rise.EarlyDrop > 0 || (rise.InsertFailed > 0 && anyUnclaimed(d, carried)))
 		if !full && !dropping {
 			continue
 		}
@@ -111,4 +112,13 @@ func (d *diagnosis) timeoutsThrough(node string) []*addrStats {
 		}
 	}
 	return out
+}
+
+func anyUnclaimed(d *diagnosis, addrs []*addrStats) bool {
+	for _, s := range addrs {
+		if !d.isClaimed(s.addr) {
+			return true
+		}
+	}
+	return false
 }

@@ -70,6 +70,12 @@ func TestConntrackTableFull(t *testing.T) {
 		})
 	})
 
+	t.Run("insert_failed rose, but forwarding off explains the timeouts: that finding alone", func(t *testing.T) {
+		pair := conntrackPair(fixture.Node2, 300, 262144, v1alpha1.ConntrackRise{InsertFailed: 3})
+		pair[1].NodeInfo.Sysctls["net.ipv4.ip_forward"] = "0"
+		diagnoseAndCheck(t, webAcrossNodes(pair...), want{id: IDIPForwardDisabled})
+	})
+
 	healthy := func(extra ...v1alpha1.CheckResult) *v1alpha1.Report {
 		return fixture.NodeReport([]v1alpha1.Target{fixture.WebService(fixture.Web1, fixture.Web2)},
 			append([]v1alpha1.CheckResult{
