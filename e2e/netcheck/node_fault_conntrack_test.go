@@ -26,6 +26,7 @@ func TestNodeFaultConntrackTableFull(t *testing.T) {
 	fill := faults.ConntrackTableFull(t, lab.Node2.NetnsPath())
 
 	rep := netcheckNode(t, c, v1alpha1.ExitFault, "-n", x.ns, "client", "--to", "pod/web", "--mode", "node")
+	t.Logf("findings:\n%s", findingsText(rep))
 	f := requireFinding(t, rep, diagnose.IDConntrackTableFull)
 	onlyFault(t, rep, diagnose.IDConntrackTableFull)
 	mentions(t, f, lab.Node2.Name, "pod/web")
