@@ -53,6 +53,7 @@ const (
 	IDNodeFirewallReject          = "node-firewall-reject"
 	IDOverlayMTUMismatch          = "overlay-mtu-mismatch"
 	IDTraceDroppedAtHop           = "trace-dropped-at-hop"
+	IDConntrackTableFull          = "conntrack-table-full"
 	IDCheckError                  = "check-error"
 	IDCheckMissing                = "check-missing"
 	IDCheckFailedUnexplained      = "check-failed-unexplained"
@@ -372,6 +373,20 @@ var catalogue = []Entry{
 			"is filtered.",
 		Fix: "Give every node's VXLAN device the same MTU, at most the underlay MTU minus 50 (flannel: the " +
 			"--iface MTU or FLANNEL_MTU in subnet.env), and recreate pods so their eth0 gets it.",
+	},
+	{
+		ID: IDConntrackTableFull, Title: "A node's conntrack table is full or dropping connections", Severity: v1alpha1.SeverityFault,
+		Description: "A node's connection tracking table is at (or within 1% of) net.netfilter.nf_conntrack_max, " +
+			"or its drop, early_drop or insert_failed counters (/proc/net/stat/nf_conntrack) rose while the " +
+			"probes ran. Every new connection through the node's netfilter (to, from or via its pods) needs an " +
+			"entry; with none to be had the kernel drops the packet (dmesg: \"nf_conntrack: table full, dropping " +
+			"packet\"), so connects time out, often only some of them: the classic \"sometimes can't connect\".",
+		Fix: "On the node: raise net.netfilter.nf_conntrack_max (and nf_conntrack_buckets, about max/4; kube-proxy " +
+			"sets max from --conntrack-max-per-core) and make it persistent; find what fills the table with " +
+			"`conntrack -L` (sort by source, destination or state: a flood, a scanner, a client that never closes " +
+			"its connections); shorten the timeouts that hold entries (nf_conntrack_tcp_timeout_established, " +
+			"udp and close_wait timeouts). insert_failed alone is usually the SNAT port race: use " +
+			"--random-fully masquerading.",
 	},
 	{
 		ID: IDTraceDroppedAtHop, Title: "Packets vanish at a hop", Severity: v1alpha1.SeverityFault,

@@ -38,7 +38,8 @@ var rules = []rule{
 	rulePodMasquerade,
 	ruleOverlayMTU,
 	ruleLeakedNetns,
-	ruleTraceDropped, // after the node rules: the generic "vanished here" for traces nothing explained
+	ruleConntrackTableFull, // after the rules naming a precise rule or setting: a full table drops anything new
+	ruleTraceDropped,       // after the node rules: the generic "vanished here" for traces nothing explained
 
 	rulePortListener,
 	ruleAllEndpointsDead,

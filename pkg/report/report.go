@@ -1,7 +1,8 @@
 // Package report renders results: live progress lines (stderr) and the final
 // report as a table with a verdict, or json, yaml or junit (stdout). Rendering is
 // pure: it prints what the Report holds (the caller sets Findings and Verdict
-// with diagnose.Diagnose/Decide first) and computes nothing new.
+// with diagnose.Diagnose/Decide first) and computes nothing new, beyond the
+// difference of two counters it prints (a node's conntrack drops during the run).
 package report
 
 import (

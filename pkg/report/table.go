@@ -70,7 +70,7 @@ func writeResults(b *strings.Builder, r *v1alpha1.Report, width int) error {
 		{header: "CHECK", cell: func(c v1alpha1.CheckResult) string { return c.Check }},
 		{header: "VANTAGE", cell: func(c v1alpha1.CheckResult) string { return c.Vantage }, min: 16, disabled: len(vantages) < 2},
 		{header: "STATUS", cell: func(c v1alpha1.CheckResult) string { return strings.ToUpper(string(c.Status)) }},
-		{header: "RESULT", cell: resultCell, min: 30},
+		{header: "RESULT", cell: withNotes(conntrackNotes(r)), min: 30},
 		{header: "TIME", cell: func(c v1alpha1.CheckResult) string { return duration(c.DurationMillis) }},
 	}
 	var active []*column
@@ -124,6 +124,16 @@ func writeResults(b *strings.Builder, r *v1alpha1.Report, width int) error {
 		}
 	}
 	return nil
+}
+
+// withNotes is resultCell with a note appended to the results it names by ID.
+func withNotes(notes map[string]string) func(v1alpha1.CheckResult) string {
+	return func(c v1alpha1.CheckResult) string {
+		if n := notes[c.ID]; n != "" && c.Status != v1alpha1.StatusError {
+			return c.Summary + "; " + n
+		}
+		return resultCell(c)
+	}
 }
 
 func resultCell(c v1alpha1.CheckResult) string {

@@ -194,16 +194,53 @@ type FirewallRule struct {
 	Bytes   uint64   `json:"bytes"`
 }
 
-// ConntrackStats is the connection tracking table's fill and failures.
+// ConntrackStats is the connection tracking table's fill and failures, of
+// the node's network namespace (each namespace has its own table and count;
+// Max, net.netfilter.nf_conntrack_max, is one value for the whole machine).
 type ConntrackStats struct {
 	Count int `json:"count"`
 	Max   int `json:"max"`
-	// InsertFailed and Drop are summed over CPUs (/proc/net/stat/nf_conntrack):
-	// non-zero insert_failed is the SNAT port-race symptom, drop a full table.
+	// The counters are summed over CPUs (/proc/net/stat/nf_conntrack) and
+	// count since the namespace was created; the before and after snapshots
+	// of a run give what they rose by during it.
+	//
+	// InsertFailed: a new entry lost the race to the table (the SNAT
+	// port-race symptom). Drop: a new connection found the table full and
+	// nothing evictable ("nf_conntrack: table full, dropping packet").
+	// EarlyDrop: an unconfirmed entry was evicted to make room (the table is
+	// at its limit).
 	InsertFailed uint64 `json:"insertFailed"`
 	Drop         uint64 `json:"drop"`
 	EarlyDrop    uint64 `json:"earlyDrop"`
+	// Invalid: packets conntrack could not track (malformed, out of window);
+	// SearchRestart: lookups restarted because the table changed under them.
+	Invalid       uint64 `json:"invalid"`
+	SearchRestart uint64 `json:"searchRestart"`
 }
+
+// ConntrackRise is how much a node's conntrack failure counters rose between
+// two snapshots of the same namespace.
+type ConntrackRise struct {
+	Drop, EarlyDrop, InsertFailed, Invalid uint64
+}
+
+// RiseSince is what the failure counters rose by since before. A counter
+// that went down (the module was reloaded, the namespace is another one)
+// counts as not risen.
+func (s ConntrackStats) RiseSince(before ConntrackStats) ConntrackRise {
+	rise := func(after, before uint64) uint64 {
+		if after < before {
+			return 0
+		}
+		return after - before
+	}
+	return ConntrackRise{Drop: rise(s.Drop, before.Drop), EarlyDrop: rise(s.EarlyDrop, before.EarlyDrop),
+		InsertFailed: rise(s.InsertFailed, before.InsertFailed), Invalid: rise(s.Invalid, before.Invalid)}
+}
+
+// Dropping: new connections were refused an entry (drop, early_drop,
+// insert_failed); invalid packets alone are not the table's fault.
+func (r ConntrackRise) Dropping() bool { return r.Drop+r.EarlyDrop+r.InsertFailed > 0 }
 
 // NetnsRef names the network namespace a node agent enters to run the pod-view
 // checks (tcp, icmp, dns, netinfo) "from the pod" without an ephemeral

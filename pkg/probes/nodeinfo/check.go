@@ -66,7 +66,7 @@ func classify(r *v1alpha1.NodeInfoResult) (v1alpha1.Status, string) {
 		parts = append(parts, fmt.Sprintf("%d tables/%d rules", len(r.Firewall.Tables), rules))
 	}
 	if r.Conntrack != nil {
-		parts = append(parts, fmt.Sprintf("conntrack %d/%d", r.Conntrack.Count, r.Conntrack.Max))
+		parts = append(parts, conntrackSummary(r.Conntrack))
 	}
 	if len(r.Errors) > 0 {
 		parts = append(parts, fmt.Sprintf("%d parts unreadable (%s)", len(r.Errors), r.Errors[0]))
@@ -79,4 +79,14 @@ func classify(r *v1alpha1.NodeInfoResult) (v1alpha1.Status, string) {
 		return v1alpha1.StatusWarn, summary + "; ip_forward=0: this node routes no pod traffic"
 	}
 	return v1alpha1.StatusPass, summary
+}
+
+// conntrackSummary is the table's fill and, when any is non-zero, the failure
+// counters (since the namespace began; the plugin shows the run's rise).
+func conntrackSummary(c *v1alpha1.ConntrackStats) string {
+	s := fmt.Sprintf("conntrack %d/%d", c.Count, c.Max)
+	if c.Drop+c.EarlyDrop+c.InsertFailed > 0 {
+		s += fmt.Sprintf(" (drop %d, early_drop %d, insert_failed %d)", c.Drop, c.EarlyDrop, c.InsertFailed)
+	}
+	return s
 }

@@ -14,7 +14,8 @@ import (
 
 // parseConntrackStat sums the failure counters of /proc/net/stat/nf_conntrack:
 // a header naming the columns, then one row per CPU in hex. Columns are found
-// by name, since kernels add and drop some.
+// by name, since kernels add and drop some. "entries" is not summed: every row
+// repeats the namespace's count (the sysctl nf_conntrack_count gives it).
 func parseConntrackStat(r io.Reader) (v1alpha1.ConntrackStats, error) {
 	var st v1alpha1.ConntrackStats
 	sc := bufio.NewScanner(r)
@@ -25,7 +26,8 @@ func parseConntrackStat(r io.Reader) (v1alpha1.ConntrackStats, error) {
 	for i, name := range strings.Fields(sc.Text()) {
 		col[name] = i
 	}
-	targets := map[string]*uint64{"insert_failed": &st.InsertFailed, "drop": &st.Drop, "early_drop": &st.EarlyDrop}
+	targets := map[string]*uint64{"insert_failed": &st.InsertFailed, "drop": &st.Drop, "early_drop": &st.EarlyDrop,
+		"invalid": &st.Invalid, "search_restart": &st.SearchRestart}
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		for name, dst := range targets {
