@@ -27,7 +27,8 @@ func ruleNodeViewUnavailable(d *diagnosis) {
 			f.Fix = fix
 		}
 		pod := firstNonEmpty(v.Pod, "its node pod")
-		f.Evidence = []string{fmt.Sprintf("node pod %s (image %s) did not start: %s", pod, firstNonEmpty(v.Image, "?"), reason),
+		f.Evidence = []string{fmt.Sprintf("node pod %s (image %s) did not start (cause: %s)", pod, firstNonEmpty(v.Image, "?"),
+			firstNonEmpty(v.Cause, v1alpha1.CauseOther)),
 			fmt.Sprintf("not read on node %s: its nodeinfo snapshots and namespace scan", n.Name)}
 		listed := 0
 		for i := range d.ix.r.Results {

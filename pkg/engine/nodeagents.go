@@ -79,22 +79,37 @@ func (r *run) startNodeAgents(ctx context.Context, nodes []string) (*nodeAgents,
 	return a, nil
 }
 
-// allFailed is the run's error when no node pod started: the first node's
-// error as it was (so it is explained as before), or, when the nodes failed
-// for different reasons, each one on one line.
+// allFailed is the run's error when no node pod started, on one line. When
+// every node failed alike it is the first node's error as it was (so it is
+// explained as before partial views), naming the other nodes when the message
+// names the node; otherwise the first node's reason and each other one.
 func allFailed(nodes []string, failed map[string]nodeStartFailure) error {
 	first := failed[nodes[0]].err
-	msgs := []string{kube.Explain(first).Error()}
+	msg := kube.Explain(first).Error()
+	var same, other []string
+	identical := true
 	for _, node := range nodes[1:] {
-		msg := kube.Explain(failed[node].err).Error()
-		if msg != msgs[0] {
-			msgs = append(msgs, fmt.Sprintf("node %s: %s", node, msg))
+		m := kube.Explain(failed[node].err).Error()
+		switch {
+		case m == msg:
+		case strings.ReplaceAll(m, node, nodes[0]) == msg:
+			identical = false
+			same = append(same, node)
+		default:
+			identical = false
+			other = append(other, fmt.Sprintf("node %s: %s", node, m))
 		}
 	}
-	if len(msgs) == 1 {
+	switch {
+	case identical:
 		return first
+	case len(other) == 0:
+		return fmt.Errorf("%s (the same on node %s)", msg, strings.Join(same, ", "))
 	}
-	return fmt.Errorf("no node pod started: %s", strings.Join(msgs, "; "))
+	if len(same) > 0 {
+		msg += fmt.Sprintf(" (the same on node %s)", strings.Join(same, ", "))
+	}
+	return fmt.Errorf("no node pod started: %s; %s", msg, strings.Join(other, "; "))
 }
 
 // get is the agent on node.
