@@ -263,7 +263,9 @@ func TestStartFailureCause(t *testing.T) {
 }
 
 func TestAllFailedSaysEachDifferentReasonOnce(t *testing.T) {
-	image := func(node string) error { return &launch.AgentError{Node: node, Image: "img", Reason: "ErrImageNeverPull"} }
+	image := func(node string) error {
+		return &launch.AgentError{Node: node, Image: "img", Reason: "ErrImageNeverPull"}
+	}
 	for _, tc := range []struct {
 		name   string
 		nodes  []string
