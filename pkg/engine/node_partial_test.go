@@ -306,3 +306,31 @@ func TestMergeTraceNamesAnUnwatchedFarNode(t *testing.T) {
 		t.Errorf("status %s, error %q, %d hops", got.Status, got.Error, len(got.Trace.Hops))
 	}
 }
+
+// Ctrl-C while node1's pod runs and node2's is still pending: both are gone
+// afterwards (node1's by cleanup, node2's by the launcher giving up on it).
+func TestRunNodeModeInterruptedWhileANodePodIsPending(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(nodeCluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	sickKubelet(ctx, client, map[string]*corev1.ContainerState{"node2": nil})
+	progress := &recorder{}
+	go func() {
+		for !strings.Contains(progress.String(), "runs on node node1") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	cfg := config(t, "client", "pod/web-2:8080")
+	cfg.Mode, cfg.Timeout = ModeNode, time.Minute
+	_, err := Run(ctx, Deps{Client: client, Executor: &nodeProbe{}, Progress: progress}, cfg)
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("error = %v", err)
+	}
+	if left := nodePodsLeft(t, client); len(left) != 0 {
+		t.Errorf("node pods left after Ctrl-C: %v", left)
+	}
+	if strings.Contains(progress.String(), "cannot be watched") {
+		t.Errorf("an interrupted start reported as an unwatched node:\n%s", progress.String())
+	}
+}
