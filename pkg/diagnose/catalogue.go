@@ -54,6 +54,7 @@ const (
 	IDOverlayMTUMismatch          = "overlay-mtu-mismatch"
 	IDTraceDroppedAtHop           = "trace-dropped-at-hop"
 	IDConntrackTableFull          = "conntrack-table-full"
+	IDNodeViewUnavailable         = "node-view-unavailable"
 	IDCheckError                  = "check-error"
 	IDCheckMissing                = "check-missing"
 	IDCheckFailedUnexplained      = "check-failed-unexplained"
@@ -397,6 +398,18 @@ var catalogue = []Entry{
 		Fix: "On the node named, check what acts between the two hops: routing (ip route get), rp_filter, " +
 			"netfilter (FORWARD policy, rules without counters), tc filters, and the interfaces' drop counters " +
 			"(ip -s link).",
+	},
+	{
+		ID: IDNodeViewUnavailable, Title: "A node could not be watched", Severity: v1alpha1.SeverityWarning,
+		Description: "The node view starts a node pod on the source pod's node and on each target's node. On this " +
+			"node it did not start: the probe image is not there and cannot be pulled, the node is NotReady so " +
+			"its kubelet never ran the pod, Pod Security or the kubelet refused it. The run went on with the " +
+			"nodes that have one: this node's own state (nodeinfo, namespace scan) was not read, and traces " +
+			"into it were captured on the other nodes only, so they cannot say where probes died past the " +
+			"last watched node. Without another fault the run is inconclusive (exit 2).",
+		Fix: "Read the reason in the summary: it names what kept the node pod off the node and how to fix it " +
+			"(the image to pre-pull or --image/--registry, the NotReady node to look at, the Pod Security " +
+			"exemption), then rerun for that node's view. The other nodes' evidence stands meanwhile.",
 	},
 	{
 		ID: IDCheckError, Title: "A check could not run", Severity: v1alpha1.SeverityWarning,

@@ -7,7 +7,8 @@ import (
 )
 
 // inconclusiveIDs are findings that mean "something was not tested", not "broken".
-var inconclusiveIDs = map[string]bool{IDCheckError: true, IDCheckMissing: true, IDCheckFailedUnexplained: true}
+var inconclusiveIDs = map[string]bool{IDCheckError: true, IDCheckMissing: true, IDCheckFailedUnexplained: true,
+	IDNodeViewUnavailable: true}
 
 // Decide returns the verdict for a report whose Findings are set: any fault is a
 // fault (exit 1); otherwise an errored check, missing results or an unexplained

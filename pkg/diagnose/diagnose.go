@@ -56,6 +56,9 @@ var rules = []rule{
 	ruleDNSReplica,
 	ruleDNSNXDomain,
 	ruleTraceAttach, // traces of addresses explained above become their evidence
+	// Before the check errors: the checks that could not run for want of a
+	// node pod are its evidence, not errors of their own.
+	ruleNodeViewUnavailable,
 	ruleCheckErrors,
 	ruleCheckMissing,
 	ruleCheckFailedUnexplained, // last: it looks for failed results no other rule used
@@ -68,6 +71,9 @@ type diagnosis struct {
 	findings []v1alpha1.Finding
 	// claimed maps a key (a TCP "ip:port", or "dns:<server>") to the finding that explains it.
 	claimed map[string]int
+	// absorbed are errored results a finding already accounts for (by result
+	// ID); ruleCheckErrors leaves them out.
+	absorbed map[string]bool
 }
 
 // Diagnose returns the findings the report's targets and results support, most severe first.
@@ -75,7 +81,7 @@ func Diagnose(r *v1alpha1.Report) []v1alpha1.Finding {
 	if r == nil {
 		return nil
 	}
-	d := &diagnosis{ix: newIndex(r), nodes: newNodes(r), claimed: map[string]int{}}
+	d := &diagnosis{ix: newIndex(r), nodes: newNodes(r), claimed: map[string]int{}, absorbed: map[string]bool{}}
 	for _, run := range rules {
 		run(d)
 	}

@@ -15,7 +15,7 @@ func CatalogueMarkdown() []byte {
 	b.WriteString("# Findings\n\n")
 	b.WriteString("Every finding kubectl-netcheck reports has a stable ID (`kubectl netcheck explain ID`). " +
 		"Severity `fault` makes the run exit 1; `warning` and `info` do not, except that the check-* " +
-		"findings make a run without faults inconclusive (exit 2). A rule may raise or lower a finding's " +
+		"findings and node-view-unavailable make a run without faults inconclusive (exit 2). A rule may raise or lower a finding's " +
 		"severity from the default below when the evidence says so (e.g. a warning becomes a fault when " +
 		"connections are refused).\n\n")
 	b.WriteString("| ID | Default severity | Title |\n|---|---|---|\n")

@@ -23,7 +23,7 @@ func ruleCheckErrors(d *diagnosis) {
 	byKey := map[string]*group{}
 	for i := range d.ix.r.Results {
 		res := &d.ix.r.Results[i]
-		if res.Status != v1alpha1.StatusError {
+		if res.Status != v1alpha1.StatusError || d.absorbed[res.ID] {
 			continue
 		}
 		msg := firstNonEmpty(res.Error, res.Summary, "no error message")

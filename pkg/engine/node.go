@@ -35,13 +35,14 @@ func (r *run) nodeOnly(ctx context.Context) (*v1alpha1.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.report.Nodes = reportNodes(facts)
+	r.report.Nodes = reportNodes(facts, nil)
 	r.deps.Progress.Resolved(r.report)
 	agents, err := r.startNodeAgents(ctx, []string{name})
 	defer agents.cleanup()
 	if err != nil {
 		return nil, err
 	}
+	r.report.Nodes = reportNodes(facts, agents.viewStates(r.cfg.Image))
 	r.snapshot(ctx, agents, []string{name}, facts, cidr)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -60,6 +61,10 @@ func (r *run) nodeOnly(ctx context.Context) (*v1alpha1.Report, error) {
 // checks from the source pod's netns when podView, and one trace per TCP
 // address, captured on every hop of every node), then a second nodeinfo
 // snapshot. The node pods are deleted before it returns.
+//
+// A node whose pod did not start is left out of the snapshots; its view says
+// why it could not be watched, and every trace into it is captured on the
+// other nodes only and says so (see unwatched).
 func (r *run) nodeView(ctx context.Context, res resolved, podView bool) error {
 	nodes := plan.ViewNodes(r.report)
 	type read struct {
@@ -81,11 +86,21 @@ func (r *run) nodeView(ctx context.Context, res resolved, podView bool) error {
 	if rd.err != nil {
 		return rd.err
 	}
-	r.report.Nodes = reportNodes(rd.facts)
+	r.report.Nodes = reportNodes(rd.facts, agents.viewStates(r.cfg.Image))
+	watched := agents.watched(nodes)
 
-	views := r.snapshot(ctx, agents, nodes, rd.facts, rd.cidr)
+	views := r.snapshot(ctx, agents, watched, rd.facts, rd.cidr)
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for _, node := range nodes {
+		if _, ok := views[node]; !ok {
+			// A view without a scan: traces still plan the node's far half,
+			// which then names the node and why it was not watched.
+			f := rd.facts[node]
+			views[node] = plan.NodeView{Name: node, Pods: f.Pods, InternalIP: f.InternalIP, VTEPIP: f.VTEPIP,
+				ScanErr: agents.unwatched(node).Error()}
+		}
 	}
 	podReq := plan.Build(r.report, withDNS(r.cfg.Plan, res.dnsServers))
 	var fromPod *v1alpha1.ProbeRequest
@@ -101,7 +116,7 @@ func (r *run) nodeView(ctx context.Context, res resolved, podView bool) error {
 	if podView {
 		wg.Go(func() { r.nodeFollowUp(ctx, agents) })
 	}
-	r.afterSnapshot(ctx, agents, nodes)
+	r.afterSnapshot(ctx, agents, watched)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return err
@@ -109,11 +124,14 @@ func (r *run) nodeView(ctx context.Context, res resolved, podView bool) error {
 	return r.writeCaptures()
 }
 
-// reportNodes lists the nodes' API facts for Report.Nodes, sorted by name.
-func reportNodes(facts map[string]resolve.NodeFacts) []v1alpha1.NodeFacts {
+// reportNodes lists the nodes' API facts for Report.Nodes, sorted by name,
+// each with its node view state when views has one.
+func reportNodes(facts map[string]resolve.NodeFacts, views map[string]*v1alpha1.NodeViewState) []v1alpha1.NodeFacts {
 	out := make([]v1alpha1.NodeFacts, 0, len(facts))
-	for _, f := range facts {
-		out = append(out, f.Report)
+	for name, f := range facts {
+		n := f.Report
+		n.View = views[name]
+		out = append(out, n)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -201,7 +219,7 @@ func (r *run) afterSnapshot(ctx context.Context, agents *nodeAgents, nodes []str
 func (r *run) onNode(ctx context.Context, agents *nodeAgents, node string, req v1alpha1.ProbeRequest, onEvent func(v1alpha1.Event)) []v1alpha1.CheckResult {
 	agent, ok := agents.get(node)
 	if !ok {
-		return failed(req.Checks, plan.NodeVantage(node), fmt.Errorf("no node pod runs on node %s", node))
+		return failedIn(req, node, agents.unwatched(node))
 	}
 	results, err := r.nodeExec(ctx, agent, req, onEvent)
 	if err != nil {

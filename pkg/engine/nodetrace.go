@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -121,15 +122,15 @@ func (r *run) startFarHalves(ctx context.Context, agents *nodeAgents, traces []p
 	}
 	for _, node := range order {
 		specs := byNode[node]
+		agent, ok := agents.get(node)
+		if !ok {
+			f.fail(node, specs, agents.unwatched(node))
+			continue
+		}
 		req := v1alpha1.NewProbeRequest(specs...)
 		req.Parallelism = min(len(specs), maxParallel)
 		r.deps.Progress.Infof("capturing on node %s for %d traces", node, len(specs))
 		f.wg.Go(func() {
-			agent, ok := agents.get(node)
-			if !ok {
-				f.fail(node, specs, fmt.Errorf("no node pod runs on node %s", node))
-				return
-			}
 			results, err := r.nodeExec(ctx, agent, req, func(ev v1alpha1.Event) {
 				if ev.Type == v1alpha1.EventProgress || ev.Type == v1alpha1.EventResult {
 					f.ready(ev.CheckID)
@@ -200,6 +201,8 @@ func (r *run) mergeTrace(sender v1alpha1.CheckResult, t plan.TracePlan, far *far
 	for _, h := range t.Far {
 		res, ok := far.results[h.Spec.ID]
 		switch {
+		case !ok && errors.As(far.errs[h.Node], new(*unwatchedError)):
+			missing = append(missing, far.errs[h.Node].Error()) // names the node and why
 		case !ok:
 			missing = append(missing, fmt.Sprintf("node %s: %v", h.Node, firstNonEmptyErr(far.errs[h.Node], "no result")))
 		case res.Trace == nil || len(res.Trace.PcapNG) == 0:

@@ -2,6 +2,7 @@ package launch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,6 +40,11 @@ func (l *Launcher) StartNodeAgent(ctx context.Context, namespace, node string, s
 	}
 	if _, err := WaitNodeAgent(ctx, l.Client, created, l.Timeout); err != nil {
 		_ = l.DeleteNodeAgent(agent)
+		var agentErr *AgentError
+		if ctx.Err() == nil && !errors.As(err, &agentErr) {
+			// Still starting when the time ran out: a NotReady node explains why.
+			err = notReady(ctx, l.Client, node, err)
+		}
 		return Agent{}, err
 	}
 	l.infof("node pod %s/%s runs on node %s", namespace, pod.Name, node)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/diagnose"
 )
 
 // printTable writes the kubectl-style report: a header line naming the source,
@@ -43,7 +44,33 @@ func writeSource(b *strings.Builder, r *v1alpha1.Report) {
 	}
 	src := fmt.Sprintf("SOURCE  pod %s/%s on node %s (%s), mode %s", r.Source.Namespace, r.Source.Pod,
 		firstNonEmpty(r.Source.Node, "?"), firstNonEmpty(strings.Join(r.Source.PodIPs, ", "), "no IP"), firstNonEmpty(r.Mode, "?"))
-	b.WriteString(src + "\n\n")
+	b.WriteString(src + "\n")
+	writeNodeViews(b, r.Nodes)
+	b.WriteString("\n")
+}
+
+// writeNodeViews says, under the source, which nodes the node view could not
+// watch, so nobody reads the node evidence as complete; nothing when every
+// node was watched (the finding node-view-unavailable has the reason and fix).
+func writeNodeViews(b *strings.Builder, nodes []v1alpha1.NodeFacts) {
+	var watched, unwatched []string
+	for _, n := range nodes {
+		switch {
+		case n.View == nil:
+		case n.View.Status == v1alpha1.NodeUnwatched:
+			unwatched = append(unwatched, n.Name)
+		default:
+			watched = append(watched, n.Name)
+		}
+	}
+	if len(unwatched) == 0 {
+		return
+	}
+	line := fmt.Sprintf("NODES   not watched: %s (%s)", strings.Join(unwatched, ", "), diagnose.IDNodeViewUnavailable)
+	if len(watched) > 0 {
+		line += "; watched: " + strings.Join(watched, ", ")
+	}
+	b.WriteString(line + "\n")
 }
 
 // column is one table column; flexible columns (min > 0) wrap when the row is

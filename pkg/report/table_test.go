@@ -33,6 +33,7 @@ func TestTableGolden(t *testing.T) {
 		{"one_endpoint_refused", diagnosed(fx.OneEndpointRefused()), 0},
 		{"healthy", diagnosed(fx.Healthy()), 0},
 		{"healthy_terminal_80", diagnosed(fx.Healthy()), 80},
+		{"node_view_partial", diagnosed(partialNodeView()), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -197,4 +198,18 @@ func TestPrintRejectsUnknownFormats(t *testing.T) {
 	if err := Print(&bytes.Buffer{}, "json", nil); err == nil {
 		t.Error("Print(nil report) succeeded")
 	}
+}
+
+// partialNodeView is a node-mode run whose node pod on node 2 did not start.
+func partialNodeView() *v1alpha1.Report {
+	r := fx.NodeReport([]v1alpha1.Target{fx.PodTarget("web-1", "10.244.1.5", 8080, fx.Node2)},
+		append(fx.NodeInfoPair(fx.Node1, nil),
+			fx.TCP("tcp-1", "pod/web-1:8080", "10.244.1.5:8080", fx.Outcomes{v1alpha1.TCPOK: 10}))...)
+	r.Mode = "node"
+	r.Nodes[0].View = &v1alpha1.NodeViewState{Status: v1alpha1.NodeWatched}
+	r.Nodes[1].View = &v1alpha1.NodeViewState{Status: v1alpha1.NodeUnwatched, Cause: v1alpha1.CauseImage,
+		Image: "localhost/netcheck/netcheck-probe:extra", Pod: "default/netcheck-k8slab-node2-abcde",
+		Reason: "image localhost/netcheck/netcheck-probe:extra is not present on node k8slab-node2 (ErrImageNeverPull); " +
+			"load it onto the node or use --image (or --registry for a mirror)"}
+	return r
 }

@@ -122,3 +122,22 @@ func (l *Lab) ImportImages(ctx context.Context, log func(string, ...any)) error 
 	log("imported %s and %s into %d nodes in %s", EchoImage, ProbeImage, len(Nodes), time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
+
+// TagImage gives image src the extra name ref in node n's containerd only, the
+// way importImages reaches it (ctr over the node's socket): a test that needs
+// an image present on one node and missing on the other uses it.
+func (l *Lab) TagImage(ctx context.Context, n Node, src, ref string) error {
+	if _, err := run(ctx, "ctr", "-n", "k8s.io", "-a", l.ContainerdSock(n), "images", "tag", "--force", src, ref); err != nil {
+		return fmt.Errorf("tag %s as %s on %s: %w", src, ref, n.Name, err)
+	}
+	return nil
+}
+
+// UntagImage removes the name ref from node n's containerd; the image stays
+// under its other names (CRI RemoveImage would remove every name of it).
+func (l *Lab) UntagImage(ctx context.Context, n Node, ref string) error {
+	if _, err := run(ctx, "ctr", "-n", "k8s.io", "-a", l.ContainerdSock(n), "images", "rm", ref); err != nil {
+		return fmt.Errorf("remove image name %s from %s: %w", ref, n.Name, err)
+	}
+	return nil
+}

@@ -17,6 +17,48 @@ type NodeFacts struct {
 	PodCIDR string `json:"podCIDR,omitempty"`
 	// Flannel is set when the node carries flannel's annotations.
 	Flannel *FlannelFacts `json:"flannel,omitempty"`
+	// View says whether the node view watched this node from a node pod; nil
+	// when the run had no node view.
+	View *NodeViewState `json:"view,omitempty"`
+}
+
+// Node view states (NodeViewState.Status).
+const (
+	// NodeWatched: the node pod ran; the node's evidence is in the results.
+	NodeWatched = "watched"
+	// NodeUnwatched: the node pod did not start, so the node's own state and
+	// its half of every trace are missing; Reason says why.
+	NodeUnwatched = "unavailable"
+)
+
+// Why a node pod did not start (NodeViewState.Cause), so the diagnosis can
+// give the fix that cause needs.
+const (
+	// CauseImage: the probe image is not on the node and cannot be pulled there.
+	CauseImage = "image"
+	// CauseNodeNotReady: the node is NotReady and its kubelet never ran the pod.
+	CauseNodeNotReady = "node-not-ready"
+	// CausePodSecurity: Pod Security admission rejected the node pod.
+	CausePodSecurity = "pod-security"
+	// CauseOther: the API server or the kubelet refused it, or it timed out.
+	CauseOther = "other"
+)
+
+// NodeViewState is how the node view went on one node. When some node pods
+// start and others do not, the run goes on with the nodes that have one; the
+// others say here why they could not be watched.
+type NodeViewState struct {
+	// Status is NodeWatched or NodeUnwatched.
+	Status string `json:"status"`
+	// Reason is why the node pod did not start, worded with its fix (the
+	// plugin's translation of the start error).
+	Reason string `json:"reason,omitempty"`
+	// Cause classifies Reason: CauseImage, CauseNodeNotReady, CausePodSecurity or CauseOther.
+	Cause string `json:"cause,omitempty"`
+	// Image is the probe image the node pod asked for.
+	Image string `json:"image,omitempty"`
+	// Pod is the node pod that did not start, as namespace/name (deleted since).
+	Pod string `json:"pod,omitempty"`
 }
 
 // FlannelFacts are the node's flannel.alpha.coreos.com/* annotations.
