@@ -13,16 +13,22 @@ func TestKubeProxyRules(t *testing.T) {
 		fixture.TCP("tcp-2", fixture.EndpointLabel("svc/web", web1), "10.244.1.5:8080", fixture.Outcomes{v1alpha1.TCPOK: 10}),
 		fixture.TCP("tcp-3", fixture.EndpointLabel("svc/web", web2), "10.244.0.7:8080", fixture.Outcomes{v1alpha1.TCPOK: 10}),
 	}
+	// viaServiceIP is svc/web with both endpoints connecting, the connects
+	// through the ClusterIP ending as front says, and node 1's snapshots
+	// (the after one changed by change).
+	viaServiceIP := func(front fixture.Outcomes, change func(*v1alpha1.NodeInfoResult)) *v1alpha1.Report {
+		results := append([]v1alpha1.CheckResult{
+			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", front),
+		}, endpointsOK...)
+		results = append(results, fixture.NodeInfoPair(fixture.Node1, change)...)
+		return fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...)
+	}
 
 	t.Run("chain and dispatch rule removed on the source node", func(t *testing.T) {
-		results := append([]v1alpha1.CheckResult{
-			// No DNAT: the SYNs to the ClusterIP are routed nowhere.
-			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPTimeout: 20}),
-		}, endpointsOK...)
-		results = append(results, fixture.NodeInfoPair(fixture.Node1, func(info *v1alpha1.NodeInfoResult) {
+		// No DNAT: the SYNs to the ClusterIP are routed nowhere.
+		r := viaServiceIP(fixture.Outcomes{v1alpha1.TCPTimeout: 20}, func(info *v1alpha1.NodeInfoResult) {
 			fixture.DeleteChain(info, "nat", fixture.WebChain)
-		})...)
-		r := fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...)
+		})
 		diagnoseAndCheck(t, r, want{
 			id:  IDKubeProxyRulesMissing,
 			hop: "node k8slab-node1: kube-proxy rules for default/web:http (ip nat KUBE-SVC-CDGGSHYLG3RE2FKL)",
@@ -65,14 +71,11 @@ func TestKubeProxyRules(t *testing.T) {
 	})
 
 	t.Run("ip6 tables listed first: the IPv4 Service is judged in ip nat", func(t *testing.T) {
-		results := append([]v1alpha1.CheckResult{
-			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPTimeout: 20}),
-		}, endpointsOK...)
-		results = append(results, fixture.NodeInfoPair(fixture.Node1, func(info *v1alpha1.NodeInfoResult) {
+		r := viaServiceIP(fixture.Outcomes{v1alpha1.TCPTimeout: 20}, func(info *v1alpha1.NodeInfoResult) {
 			fixture.DeleteChain(info, "nat", fixture.WebChain)
 			fixture.PrependIP6Tables(info)
-		})...)
-		diagnoseAndCheck(t, fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...), want{
+		})
+		diagnoseAndCheck(t, r, want{
 			id:       IDKubeProxyRulesMissing,
 			hop:      "node k8slab-node1: kube-proxy rules for default/web:http (ip nat KUBE-SVC-CDGGSHYLG3RE2FKL)",
 			evidence: []string{"KUBE-SERVICES on node k8slab-node1 holds 3 rules for other Services"},
@@ -80,42 +83,26 @@ func TestKubeProxyRules(t *testing.T) {
 	})
 
 	t.Run("ip6 tables listed first, IPv4 rules intact: nothing", func(t *testing.T) {
-		results := append([]v1alpha1.CheckResult{
-			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),
-		}, endpointsOK...)
-		results = append(results, fixture.NodeInfoPair(fixture.Node1, fixture.PrependIP6Tables)...)
-		diagnoseAndCheck(t, fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...))
+		diagnoseAndCheck(t, viaServiceIP(fixture.Outcomes{v1alpha1.TCPOK: 20}, fixture.PrependIP6Tables))
 	})
 
 	t.Run("rules missing from the snapshot but every connect translated: nothing", func(t *testing.T) {
 		// kube-proxy rewrote the chain while the snapshot was read; the
 		// connects through the Service IP prove the rules were there.
-		results := append([]v1alpha1.CheckResult{
-			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),
-		}, endpointsOK...)
-		results = append(results, fixture.NodeInfoPair(fixture.Node1, func(info *v1alpha1.NodeInfoResult) {
+		diagnoseAndCheck(t, viaServiceIP(fixture.Outcomes{v1alpha1.TCPOK: 20}, func(info *v1alpha1.NodeInfoResult) {
 			fixture.DeleteChain(info, "nat", fixture.WebChain)
-		})...)
-		diagnoseAndCheck(t, fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...))
+		}))
 	})
 
 	t.Run("healthy rules say nothing", func(t *testing.T) {
-		results := append([]v1alpha1.CheckResult{
-			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),
-		}, endpointsOK...)
-		results = append(results, fixture.NodeInfoPair(fixture.Node1, nil)...)
-		diagnoseAndCheck(t, fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...))
+		diagnoseAndCheck(t, viaServiceIP(fixture.Outcomes{v1alpha1.TCPOK: 20}, nil))
 	})
 
 	t.Run("no kube-proxy at all, Service works: a replacement serves it", func(t *testing.T) {
-		results := append([]v1alpha1.CheckResult{
-			fixture.TCP("tcp-1", "svc/web", fixture.WebClusterIP+":80", fixture.Outcomes{v1alpha1.TCPOK: 20}),
-		}, endpointsOK...)
-		results = append(results, fixture.NodeInfoPair(fixture.Node1, func(info *v1alpha1.NodeInfoResult) {
+		diagnoseAndCheck(t, viaServiceIP(fixture.Outcomes{v1alpha1.TCPOK: 20}, func(info *v1alpha1.NodeInfoResult) {
 			for _, c := range []string{"KUBE-SERVICES", fixture.WebChain} {
 				fixture.DeleteChain(info, "nat", c)
 			}
-		})...)
-		diagnoseAndCheck(t, fixture.NodeReport([]v1alpha1.Target{fixture.WebService(web1, web2)}, results...))
+		}))
 	})
 }
