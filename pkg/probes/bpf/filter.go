@@ -43,13 +43,15 @@ func (r PortRange) Any() bool { return r.Lo == 0 && r.Hi == 0 }
 //
 // EchoID, for ICMP, keeps only the echo requests and replies with that
 // identifier (other runs' pings to the same pod stay out of the capture);
-// ICMP errors still match on the addresses alone, since they carry the id only
-// in their quote.
+// NoEchoes keeps no echo at all (a TCP trace wants the errors about its SYNs,
+// not the source's pings). ICMP errors still match on the addresses alone,
+// since they carry the probe only in their quote.
 type Term struct {
 	Proto          Proto
 	A, B           netip.Addr
 	APorts, BPorts PortRange
 	EchoID         uint16
+	NoEchoes       bool
 }
 
 // Link is what precedes the IPv4 header in the captured bytes.
@@ -106,8 +108,11 @@ func (f Filter) Validate() error {
 				return fmt.Errorf("bpf: term %d: %s is not IPv4 (only IPv4 is traced)", i, a)
 			}
 		}
-		if t.EchoID != 0 && t.Proto != ProtoICMP {
-			return fmt.Errorf("bpf: term %d: an echo id on a protocol other than icmp", i)
+		if (t.EchoID != 0 || t.NoEchoes) && t.Proto != ProtoICMP {
+			return fmt.Errorf("bpf: term %d: an echo match on a protocol other than icmp", i)
+		}
+		if t.EchoID != 0 && t.NoEchoes {
+			return fmt.Errorf("bpf: term %d: both an echo id and no echoes", i)
 		}
 		for _, r := range []PortRange{t.APorts, t.BPorts} {
 			if r.Any() {

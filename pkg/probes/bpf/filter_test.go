@@ -217,6 +217,19 @@ func TestICMPEchoIDTerm(t *testing.T) {
 	})
 }
 
+// A TCP trace keeps the ICMP errors about its SYNs, not the source's pings.
+func TestICMPNoEchoesTerm(t *testing.T) {
+	f := Filter{Terms: []Term{{Proto: ProtoICMP, A: podA, NoEchoes: true}}, VXLANPort: DefaultVXLANPort}
+	check(t, f, []vmCase{
+		{name: "port unreachable to the source", pkt: bt.ICMP(t, "10.0.2.1", "10.0.1.5", 3, 3, nil), want: true},
+		{name: "encapsulated host unreachable", pkt: bt.VXLAN(t, bt.ICMP(t, "10.0.2.1", "10.0.1.5", 3, 1, nil), vtepB, vtepA, DefaultVXLANPort), want: true},
+		{name: "time exceeded", pkt: bt.ICMP(t, "10.0.2.1", "10.0.1.5", 11, 0, nil), want: true},
+		{name: "the source's ping", pkt: bt.ICMP(t, "10.0.1.5", "10.0.2.7", 8, 0, nil)},
+		{name: "its reply", pkt: bt.ICMP(t, "10.0.2.7", "10.0.1.5", 0, 0, nil)},
+		{name: "encapsulated ping", pkt: bt.VXLAN(t, bt.ICMP(t, "10.0.1.5", "10.0.2.7", 8, 0, nil), vtepA, vtepB, DefaultVXLANPort)},
+	})
+}
+
 // A trace keeps several terms at once: the TCP probe flow and ICMP errors about it.
 func TestSeveralTerms(t *testing.T) {
 	f := Filter{Terms: []Term{
@@ -265,6 +278,8 @@ func TestValidate(t *testing.T) {
 		"IPv6 address":        {Terms: []Term{{Proto: ProtoTCP, A: v6}}},
 		"ports on ICMP":       {Terms: []Term{{Proto: ProtoICMP, APorts: Port(1)}}},
 		"echo id on TCP":      {Terms: []Term{{Proto: ProtoTCP, EchoID: 1}}},
+		"no echoes on UDP":    {Terms: []Term{{Proto: ProtoUDP, NoEchoes: true}}},
+		"echo id, no echoes":  {Terms: []Term{{Proto: ProtoICMP, EchoID: 1, NoEchoes: true}}},
 		"reversed port range": {Terms: []Term{{Proto: ProtoTCP, APorts: PortRange{9, 1}}}},
 		"unknown protocol":    {Terms: []Term{{Proto: 47}}},
 		"too many terms":      {Terms: make([]Term, maxTerms+1)},

@@ -98,18 +98,18 @@ func (g *generator) term(t Term, ip uint32, next string) {
 	a.jumpIf(xbpf.JumpEqual, uint32(t.Proto), "", next)
 	symmetric := t.A == t.B && t.APorts == t.BPorts
 	if symmetric {
-		g.direction(ip, t.A, t.B, t.APorts, t.BPorts, t.EchoID, next)
+		g.direction(ip, t, t.A, t.B, t.APorts, t.BPorts, next)
 		return
 	}
 	reverse := a.newLabel("reverse")
-	g.direction(ip, t.A, t.B, t.APorts, t.BPorts, t.EchoID, reverse)
+	g.direction(ip, t, t.A, t.B, t.APorts, t.BPorts, reverse)
 	a.place(reverse)
-	g.direction(ip, t.B, t.A, t.BPorts, t.APorts, t.EchoID, next)
+	g.direction(ip, t, t.B, t.A, t.BPorts, t.APorts, next)
 }
 
-// direction matches src->dst with ports in the given ranges and returns the snap
-// length, or jumps to fail.
-func (g *generator) direction(ip uint32, src, dst netip.Addr, sports, dports PortRange, echoID uint16, fail string) {
+// direction matches src->dst with ports in the given ranges (and t's echo
+// match) and returns the snap length, or jumps to fail.
+func (g *generator) direction(ip uint32, t Term, src, dst netip.Addr, sports, dports PortRange, fail string) {
 	a := g.asm
 	if src.IsValid() {
 		a.emit(xbpf.LoadAbsolute{Off: ip + ipSrcOffset, Size: 4})
@@ -127,16 +127,16 @@ func (g *generator) direction(ip uint32, src, dst netip.Addr, sports, dports Por
 		g.portRange(ip, sports, fail)
 		g.portRange(ip+2, dports, fail)
 	}
-	if echoID != 0 {
-		g.echoID(ip, echoID, fail)
+	if t.EchoID != 0 || t.NoEchoes {
+		g.echoes(ip, t.EchoID, fail)
 	}
 	a.emit(xbpf.RetConstant{Val: g.snap})
 }
 
-// echoID lets an ICMP echo request or reply through only with id; any other
-// ICMP type (an error about a probe) passes. A later fragment has no ICMP
-// header to read and is dropped, as for ports.
-func (g *generator) echoID(ip uint32, id uint16, fail string) {
+// echoes lets an ICMP echo request or reply through only with id (none at
+// all for id 0); any other ICMP type (an error about a probe) passes. A later
+// fragment has no ICMP header to read and is dropped, as for ports.
+func (g *generator) echoes(ip uint32, id uint16, fail string) {
 	a := g.asm
 	keep := a.newLabel("not-an-echo")
 	a.emit(xbpf.LoadAbsolute{Off: ip + ipFragOffset, Size: 2})
@@ -147,8 +147,12 @@ func (g *generator) echoID(ip uint32, id uint16, fail string) {
 	a.jumpIf(xbpf.JumpEqual, icmpEcho, echo, "")
 	a.jumpIf(xbpf.JumpEqual, icmpEchoReply, echo, keep)
 	a.place(echo)
-	a.emit(xbpf.LoadIndirect{Off: ip + icmpIDOffset, Size: 2})
-	a.jumpIf(xbpf.JumpEqual, uint32(id), "", fail)
+	if id == 0 {
+		a.jump(fail)
+	} else {
+		a.emit(xbpf.LoadIndirect{Off: ip + icmpIDOffset, Size: 2})
+		a.jumpIf(xbpf.JumpEqual, uint32(id), "", fail)
+	}
 	a.place(keep)
 }
 

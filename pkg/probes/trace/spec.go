@@ -120,8 +120,8 @@ func (s *traceSpec) tagPorts() bpf.PortRange {
 // (errors about the probes, and echoes) and to and from the destination
 // (echoes after SNAT); an ICMP trace keeps only the echoes with its own id, so
 // a far half (which knows no source) does not keep other runs' pings to the
-// same pod. (An id NAT rewrote is lost to the capture; pod-to-pod traffic is
-// not NATed.)
+// same pod, and a TCP trace keeps no echo, so the source's own pings stay out.
+// (An id NAT rewrote is lost to the capture; pod-to-pod traffic is not NATed.)
 func (s *traceSpec) filter() bpf.Filter {
 	f := bpf.Filter{VXLANPort: s.vxlanPort}
 	var echoID uint16
@@ -132,7 +132,8 @@ func (s *traceSpec) filter() bpf.Filter {
 		f.Terms = append(f.Terms, bpf.Term{Proto: bpf.ProtoICMP, A: s.dst, EchoID: echoID})
 	}
 	if s.src.IsValid() {
-		f.Terms = append(f.Terms, bpf.Term{Proto: bpf.ProtoICMP, A: s.src, EchoID: echoID})
+		// Errors about the probes (and, for ICMP, its echoes); not the other pings of the source.
+		f.Terms = append(f.Terms, bpf.Term{Proto: bpf.ProtoICMP, A: s.src, EchoID: echoID, NoEchoes: echoID == 0})
 	}
 	return f
 }

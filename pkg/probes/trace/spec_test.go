@@ -84,6 +84,10 @@ func TestFilterFollowsNAT(t *testing.T) {
 	if tcp.A.IsValid() || tcp.B.IsValid() || tcp.APorts != (bpf.PortRange{Lo: 61000, Hi: 61002}) || !tcp.BPorts.Any() {
 		t.Errorf("tcp term %+v", tcp)
 	}
+	// ICMP errors about the SYNs, not the source's pings.
+	if errs := f.Terms[1]; errs != (bpf.Term{Proto: bpf.ProtoICMP, A: addr("10.253.1.5"), NoEchoes: true}) {
+		t.Errorf("icmp term %+v", errs)
+	}
 }
 
 func TestSummarize(t *testing.T) {
