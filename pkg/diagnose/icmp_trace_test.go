@@ -163,3 +163,11 @@ func TestOverlayMTUTableOncePerPath(t *testing.T) {
 		t.Errorf("the ICMP trace is not cited: %v", got[0].CheckIDs)
 	}
 }
+
+// An IP held twice: the SYNs tell the two stacks apart, the echoes cannot.
+func TestImpostorRepliesOfAnICMPTrace(t *testing.T) {
+	tv := traceView{res: &v1alpha1.CheckResult{ID: "trace:icmp:10.244.1.5"}, tr: echoDiedAt(9, true).Trace}
+	if got, want := impostorReplies(tv), "trace trace:icmp:10.244.1.5: 3 of 3 echoes answered"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
