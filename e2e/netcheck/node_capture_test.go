@@ -19,8 +19,8 @@ import (
 
 // Issue #4: --capture-out writes one pcapng per node that Wireshark's own
 // tools open: one interface block per hop of that node, named like the
-// report's hops, and the tagged probes (their TCP source ports) on every hop,
-// inside VXLAN on the underlay.
+// report's hops, and the tagged probes (their TCP source ports, the echoes'
+// id) on every hop, inside VXLAN on the underlay.
 func TestNodeCaptureOut(t *testing.T) {
 	for _, tool := range []string{"tshark", "capinfos"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -39,6 +39,16 @@ func TestNodeCaptureOut(t *testing.T) {
 	for _, p := range tr.Probes {
 		ports = append(ports, fmt.Sprint(p.SrcPort))
 	}
+	// The ICMP trace's echoes, by their id and sequence numbers.
+	echo := icmpTraceTo(t, rep, pods[0].Status.PodIP).Trace
+	var seqs []string
+	for _, p := range echo.Probes {
+		seqs = append(seqs, fmt.Sprint(p.ICMPSeq))
+	}
+	if len(seqs) == 0 || echo.Probes[0].ICMPID == 0 {
+		t.Fatalf("ICMP trace probes %+v", echo.Probes)
+	}
+	echoID := echo.Probes[0].ICMPID
 
 	for _, node := range []string{lab.Node1.Name, lab.Node2.Name} {
 		file := filepath.Join(dir, node+".pcapng")
@@ -71,6 +81,34 @@ func TestNodeCaptureOut(t *testing.T) {
 			for _, p := range ports {
 				if !seen[hop][p] {
 					t.Errorf("%s: no SYN from tag port %s on %s (seen: %v)", file, p, hop, seen[hop])
+				}
+			}
+		}
+		// Every hop saw every echo request and its reply, by the trace's id;
+		// no other echo id was kept.
+		echoes := map[string]map[string]bool{}
+		out = tool(t, ctx, "tshark", "-r", file, "-d", "udp.port==8472,vxlan", "-Y", "icmp.type==8 || icmp.type==0",
+			"-T", "fields", "-e", "frame.interface_name", "-e", "icmp.ident", "-e", "icmp.type", "-e", "icmp.seq")
+		for _, l := range nonEmptyLines(out) {
+			f := strings.Split(l, "\t")
+			if len(f) != 4 {
+				continue
+			}
+			if f[1] != fmt.Sprint(echoID) {
+				t.Errorf("%s: an echo with id %s on %s, not the trace's %d", file, f[1], f[0], echoID)
+				continue
+			}
+			if echoes[f[0]] == nil {
+				echoes[f[0]] = map[string]bool{}
+			}
+			echoes[f[0]][f[2]+"/"+f[3]] = true
+		}
+		for _, hop := range want {
+			for _, seq := range seqs {
+				for _, typ := range []string{"8", "0"} {
+					if !echoes[hop][typ+"/"+seq] {
+						t.Errorf("%s: no icmp type %s id %d seq %s on %s (seen: %v)", file, typ, echoID, seq, hop, echoes[hop])
+					}
 				}
 			}
 		}

@@ -46,7 +46,8 @@ func TestNodeFaultLeakedNetns(t *testing.T) {
 // 2. The SYNs from node 1's client cross the overlay, are decapsulated on
 // node 2's flannel.1 and never reach cni0, while ip_forward is 1 and no
 // firewall rule counts them: no specific rule explains it, so the finding
-// names the gap the trace saw them die in.
+// names the gap the trace saw them die in. The echoes die there too: one
+// finding, both traces.
 func TestNodeFaultTraceDroppedAtHop(t *testing.T) {
 	c := framework.Get(t)
 	x := newCrossNode(t, c, "tracedrop")
@@ -57,6 +58,7 @@ func TestNodeFaultTraceDroppedAtHop(t *testing.T) {
 	mentions(t, f, lab.Node2.Name, x.web.Status.PodIP)
 	hopNames(t, f, lab.Node2.Name, "flannel.1", "cni0")
 	evidenceHas(t, f, "net.ipv4.ip_forward=1")
+	sameDeath(t, rep, f, x)
 	for _, other := range rep.Findings {
 		switch other.ID {
 		case diagnose.IDIPForwardDisabled, diagnose.IDNodeFirewallDrop, diagnose.IDNodeFirewallReject:

@@ -4,7 +4,9 @@ package netcheck
 
 import (
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +94,44 @@ func traceTo(rep *v1alpha1.Report, addr string) *v1alpha1.TraceResult {
 		tr := rep.Results[i].Trace
 		if tr != nil && net.JoinHostPort(tr.Destination, fmt.Sprint(tr.Port)) == addr && len(tr.Probes) > 0 {
 			return tr
+		}
+	}
+	return nil
+}
+
+// sameDeath asserts that the ICMP trace to the web pod died where its TCP
+// trace did, and that the finding names the fault once, citing both traces.
+func sameDeath(t *testing.T, rep *v1alpha1.Report, f v1alpha1.Finding, x crossNode) {
+	t.Helper()
+	tcp, echo := traceTo(rep, x.webAddr()), icmpTraceResult(rep, x.web.Status.PodIP)
+	if tcp == nil || echo == nil {
+		t.Fatalf("traces to the web pod: tcp %v, icmp %v", tcp != nil, echo != nil)
+	}
+	if got, want := lastHops(echo.Trace), lastHops(tcp); len(got) != 1 || !maps.Equal(got, want) {
+		t.Errorf("echoes last seen at %v, SYNs at %v: want one hop, the same", got, want)
+	}
+	for _, p := range echo.Trace.Probes {
+		if p.Reply != nil {
+			t.Errorf("echo %s answered %s", p.Tag, p.Reply.What)
+		}
+	}
+	if !slices.Contains(f.CheckIDs, echo.ID) {
+		t.Errorf("%s cites %v, not the ICMP trace %s", f.ID, f.CheckIDs, echo.ID)
+	}
+	evidenceHas(t, f, "echo "+x.client.Status.PodIP+" -> "+x.web.Status.PodIP)
+	for _, other := range rep.Findings {
+		if other.ID != f.ID && slices.Contains(other.CheckIDs, echo.ID) {
+			t.Errorf("the ICMP trace makes a second finding: %s %s", other.ID, other.Summary)
+		}
+	}
+}
+
+// icmpTraceResult is the ICMP trace to ip, nil when the report has none.
+func icmpTraceResult(rep *v1alpha1.Report, ip string) *v1alpha1.CheckResult {
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		if r.Trace != nil && r.Trace.Proto == v1alpha1.TraceICMP && r.Trace.Destination == ip && len(r.Trace.Probes) > 0 {
+			return r
 		}
 	}
 	return nil

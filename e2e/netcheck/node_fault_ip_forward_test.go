@@ -16,7 +16,8 @@ import (
 // Issue #4: ip_forward=0 on node 2. The SYNs from node 1's client cross the
 // overlay, are decapsulated on node 2's flannel.1 and die there: node 2 does
 // not route them on to cni0. The finding names the node, the sysctl and the
-// hop the trace saw them die at.
+// hop the trace saw them die at; the echoes to the pod, traced too, died at
+// the same hop and are one more evidence line of the same finding.
 func TestNodeFaultIPForwardOff(t *testing.T) {
 	c := framework.Get(t)
 	x := newCrossNode(t, c, "ipforward")
@@ -36,4 +37,5 @@ func TestNodeFaultIPForwardOff(t *testing.T) {
 			t.Errorf("%d probes last seen at %q, want %s/flannel.1", n, hop, lab.Node2.Name)
 		}
 	}
+	sameDeath(t, rep, f, x)
 }

@@ -26,8 +26,8 @@ const nodeModeTimeout = 3 * time.Minute
 // Issue #4: a healthy cross-node path checked from the nodes. The pod's own
 // checks run from node 1 inside the client's netns and read as in pod mode;
 // both nodes get a snapshot before and after the traffic and a namespace
-// scan; each TCP address gets a trace whose hops span both nodes; nothing is
-// left behind.
+// scan; each TCP address and each pinged pod IP gets a trace whose hops span
+// both nodes; nothing is left behind.
 func TestNodeModeHealthy(t *testing.T) {
 	c := framework.Get(t)
 	f := newWebFixture(t, c, "nodemode")
@@ -80,7 +80,62 @@ func TestNodeModeHealthy(t *testing.T) {
 	if tr.Trace.PcapNG != nil {
 		t.Errorf("the report carries %d bytes of pcapng: they belong in --capture-out", len(tr.Trace.PcapNG))
 	}
+
+	// The echoes to web-2 were followed the same way: every one answered by
+	// the pod, the request and the reply seen on every hop of both nodes.
+	echo := icmpTraceTo(t, rep, f.web2.Status.PodIP)
+	if echo.Vantage != "node "+lab.Node1.Name || echo.Status != v1alpha1.StatusPass || !strings.HasPrefix(echo.Summary, "3/3 answered") {
+		t.Errorf("ICMP trace to web-2: vantage %q status %s (%s), want 3/3 answered", echo.Vantage, echo.Status, echo.Summary)
+	}
+	if got := hopLabels(echo.Trace); !slices.Equal(got, labels) {
+		t.Errorf("ICMP trace hops %v, want the TCP trace's %v", got, labels)
+	}
+	for _, p := range echo.Trace.Probes {
+		if p.ICMPID == 0 || p.Reply == nil || p.Reply.Kind != "echo-reply" || p.LastHop != lab.Node2.Name+"/pod web-2" {
+			t.Errorf("echo %s: reply %+v, last seen at %q; want an echo-reply and the request seen in web-2", p.Tag, p.Reply, p.LastHop)
+		}
+		for _, dir := range []string{v1alpha1.TraceDirRequest, v1alpha1.TraceDirReply} {
+			if seen := seenOn(p, dir); !slices.Equal(seen, labels) {
+				t.Errorf("echo %s: %s seen on %v, want every hop %v", p.Tag, dir, seen, labels)
+			}
+		}
+	}
 	noNodePodsLeft(t, c, f.ns)
+}
+
+// seenOn lists the hops where a probe's request (or reply) was seen, in hop order.
+func seenOn(p v1alpha1.TraceProbe, dir string) []string {
+	var hops []int
+	names := map[int]string{}
+	for _, s := range p.Seen {
+		if s.Dir == dir {
+			if _, dup := names[s.HopIndex]; !dup {
+				hops = append(hops, s.HopIndex)
+			}
+			names[s.HopIndex] = s.Hop
+		}
+	}
+	slices.Sort(hops)
+	out := make([]string, len(hops))
+	for i, h := range hops {
+		out[i] = names[h]
+	}
+	return out
+}
+
+// icmpTraceTo is the ICMP trace to ip.
+func icmpTraceTo(t *testing.T, rep *v1alpha1.Report, ip string) *v1alpha1.CheckResult {
+	t.Helper()
+	for _, r := range resultsOf(rep, v1alpha1.CheckTrace) {
+		if r.ID == "trace:icmp:"+ip {
+			if r.Trace == nil || r.Trace.Proto != v1alpha1.TraceICMP {
+				t.Fatalf("ICMP trace to %s: %s %s", ip, r.Status, r.Error)
+			}
+			return r
+		}
+	}
+	t.Fatalf("no ICMP trace to %s", ip)
+	return nil
 }
 
 // Issue #4: --deep in auto mode adds the node view to a passing pod view and
@@ -183,8 +238,8 @@ func checkNodeView(t *testing.T, rep *v1alpha1.Report, f *webFixture) {
 			t.Errorf("trace %s: %s %s", r.ID, r.Status, firstLine(r.Summary, r.Error))
 		}
 	}
-	if n := len(resultsOf(rep, v1alpha1.CheckTrace)); n != 3 {
-		t.Errorf("%d traces, want one per TCP address (ClusterIP and two endpoints)", n)
+	if n := len(resultsOf(rep, v1alpha1.CheckTrace)); n != 5 {
+		t.Errorf("%d traces, want one per TCP address (ClusterIP and two endpoints) and one per pinged pod IP (two endpoints)", n)
 	}
 }
 

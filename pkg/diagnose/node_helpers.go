@@ -137,9 +137,11 @@ func (d *diagnosis) explain(i int, addrs []*addrStats) {
 	}
 }
 
-// claimTrace marks a trace as explained by finding i and cites it.
+// claimTrace marks a trace as explained by finding i and cites it. The
+// traced IP is claimed too, for the ICMP trace to the same pod.
 func (d *diagnosis) claimTrace(i int, tv traceView) {
 	d.claim("trace:"+tv.res.ID, i)
+	d.claim("traceip:"+tv.ip(), i)
 	d.amend(i, nil, []string{tv.res.ID})
 }
 
@@ -148,7 +150,34 @@ func (d *diagnosis) traceClaimed(tv traceView) bool { return d.isClaimed("trace:
 // traceSettled: the trace is used, or its address is explained already, in
 // which case ruleTraceAttach makes it that finding's evidence.
 func (d *diagnosis) traceSettled(tv traceView) bool {
+	if tv.icmp() {
+		_, ok := d.findingFor(tv)
+		return d.traceClaimed(tv) || ok
+	}
 	return d.traceClaimed(tv) || d.isClaimed(tv.dst())
+}
+
+// findingFor is the finding that explains the trace's address. An ICMP
+// trace has no port: it joins the finding of another trace to its IP (the
+// TCP trace that showed the same fault), of the IP itself (unreachable, not
+// answering ping), or of a connect to it.
+func (d *diagnosis) findingFor(tv traceView) (int, bool) {
+	if !tv.icmp() {
+		i, ok := d.claimed[tv.dst()]
+		return i, ok
+	}
+	ip := tv.ip()
+	for _, key := range []string{"traceip:" + ip, "host:" + ip, "echo:" + ip} {
+		if i, ok := d.claimed[key]; ok {
+			return i, true
+		}
+	}
+	for _, s := range d.ix.addrs {
+		if i, ok := d.claimed[s.addr]; ok && canonicalIP(s.ip()) == ip {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // tracesDyingOn are the traces whose silent probes were last seen on node.
@@ -202,6 +231,11 @@ func (d *diagnosis) explainICMP(i int, explained map[*addrStats]bool) {
 	for s := range explained {
 		ips[canonicalIP(s.ip())] = true
 	}
+	d.explainICMPTo(i, ips)
+}
+
+// explainICMPTo cites the failed ICMP checks to ips.
+func (d *diagnosis) explainICMPTo(i int, ips map[string]bool) {
 	for k := range d.ix.r.Results {
 		res := &d.ix.r.Results[k]
 		if res.ICMP == nil || res.Status != v1alpha1.StatusFail || !ips[canonicalIP(res.ICMP.Address)] {

@@ -35,7 +35,7 @@ func ruleICMPReachability(d *diagnosis) {
 				f.Evidence = append(f.Evidence, ic.Address+" is a Service ClusterIP: it is virtual and only the "+
 					"Service ports are forwarded (kube-proxy iptables/nftables mode)")
 			}
-			d.add(f)
+			d.claim("echo:"+ip, d.add(f)) // where an ICMP trace to ip shows the echoes died
 			continue
 		}
 		unreach := unreachableErrors(ic.Errors)

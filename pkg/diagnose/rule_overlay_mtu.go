@@ -73,9 +73,13 @@ func ruleOverlayMTU(d *diagnosis) {
 		f.Evidence = append(f.Evidence, nodeMTULine(n))
 		f.CheckIDs = appendUnique(f.CheckIDs, n.infoIDs()...)
 	}
+	tables := map[string]bool{}
 	for _, tv := range d.nodes.traceViews() {
 		if t := tv.mtuTable(); t != "" {
-			f.Evidence = append(f.Evidence, fmt.Sprintf("trace to %s: %s", tv.dst(), t))
+			if !tables[t] { // the ICMP trace to a pod crosses the TCP trace's hops
+				f.Evidence = append(f.Evidence, fmt.Sprintf("trace to %s: %s", tv.dst(), t))
+			}
+			tables[t] = true
 			f.CheckIDs = appendUnique(f.CheckIDs, tv.res.ID)
 		}
 	}

@@ -128,6 +128,10 @@ func impostorReplies(tv traceView) string {
 	if ok+refused == 0 {
 		return ""
 	}
+	if tv.icmp() {
+		// Both stacks answer an echo alike: the echoes only say the address answers.
+		return fmt.Sprintf("trace %s: %d of %d echoes answered", tv.res.ID, ok, len(tv.tr.Probes))
+	}
 	line := fmt.Sprintf("trace %s: %d of %d SYNs answered with SYN-ACK, %d with RST", tv.res.ID, ok, len(tv.tr.Probes), refused)
 	if len(macs) == 1 && refused > 0 && ok > 0 {
 		for m := range macs {

@@ -3,11 +3,14 @@ package diagnose
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 )
 
 // ruleTraceDropped is the generic "the packet died here": a trace whose
 // unanswered probes were last seen on one hop and on none after it, that no
-// node rule explained. It names the gap ("node n2 between flannel.1 and
+// node rule explained. An ICMP trace to a pod whose TCP trace already names
+// the drop joins that finding (ruleTraceAttach) rather than repeating it. It names the gap ("node n2 between flannel.1 and
 // cni0"), adds what the node's state says about that spot, and explains the
 // connects to the traced address.
 func ruleTraceDropped(d *diagnosis) {
@@ -19,11 +22,18 @@ func ruleTraceDropped(d *diagnosis) {
 		if k == 0 || hop < 0 || reachedDestinationPod(tv, hop) {
 			continue
 		}
+		if tv.icmp() && tcpSuccessTo(d.ix, tv.ip()) != nil {
+			continue // only ping is dropped: icmp-blocked-tcp-ok, with this trace as evidence
+		}
 		f := newFinding(IDTraceDroppedAtHop)
 		f.Target = d.traceTarget(tv)
 		gap := tv.gapAfter(hop)
+		probes := probeCount(k)
+		if tv.icmp() {
+			probes = plural(k, "echo", "echoes")
+		}
 		f.Summary = fmt.Sprintf("%s: %s to %s last seen at %s, then nowhere: dropped %s", f.Target,
-			probeCount(k), tv.dst(), tv.tr.Hops[hop].Label, withOn(gap))
+			probes, tv.dst(), tv.tr.Hops[hop].Label, withOn(gap))
 		f.Hop = gap
 		f.CheckIDs = []string{tv.res.ID}
 		f.Evidence = []string{tv.sightingsLine(hop, k, of)}
@@ -36,10 +46,29 @@ func ruleTraceDropped(d *diagnosis) {
 		}
 		i := d.add(f)
 		d.claimTrace(i, tv)
+		if tv.icmp() {
+			d.explainPing(i, tv.ip())
+			continue
+		}
 		if s, ok := d.ix.byAddr[tv.dst()]; ok && s.failed() > 0 {
 			d.explain(i, []*addrStats{s})
 		}
 	}
+}
+
+// explainPing makes finding i, an ICMP trace to ip dying on the way, the
+// explanation of the failed echoes and connects to ip.
+func (d *diagnosis) explainPing(i int, ip string) {
+	d.claim("host:"+ip, i)
+	var failed []*addrStats
+	for _, s := range d.ix.addrs {
+		// Timeouts only: a refusal to the same IP is the pod's answer, another fault.
+		if s.failed() > 0 && s.counts[v1alpha1.TCPTimeout] == s.failed() && canonicalIP(s.ip()) == ip {
+			failed = append(failed, s)
+		}
+	}
+	d.explain(i, failed)
+	d.explainICMPTo(i, map[string]bool{ip: true})
 }
 
 // reachedDestinationPod: the request got into a destination pod's own

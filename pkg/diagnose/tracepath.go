@@ -24,13 +24,23 @@ type traceView struct {
 	tr  *v1alpha1.TraceResult
 }
 
+// traceViews are the traces, TCP ones first: a rule that takes the first
+// trace dying somewhere names the hop the connects died at, and an ICMP trace
+// to the same pod then joins that finding instead of making its own.
 func (ns *nodes) traceViews() []traceView {
 	out := make([]traceView, 0, len(ns.traces))
 	for _, r := range ns.traces {
 		out = append(out, traceView{res: r, tr: r.Trace})
 	}
+	sort.SliceStable(out, func(i, j int) bool { return !out[i].icmp() && out[j].icmp() })
 	return out
 }
+
+// icmp: the trace followed echoes, not SYNs.
+func (tv traceView) icmp() bool { return tv.tr.Proto == v1alpha1.TraceICMP }
+
+// ip is the traced address without a port.
+func (tv traceView) ip() string { return canonicalIP(tv.tr.Destination) }
 
 // answered: the probe got the answer a working path gives.
 func answered(p *v1alpha1.TraceProbe) bool {
@@ -143,8 +153,11 @@ func (tv traceView) sightingsLine(last, n, of int) string {
 		}
 	}
 	what := "probe"
-	if tv.tr.Proto == v1alpha1.TraceTCP || tv.tr.Proto == "" {
+	switch tv.tr.Proto {
+	case v1alpha1.TraceTCP, "":
 		what = "SYN"
+	case v1alpha1.TraceICMP:
+		what = "echo"
 	}
 	line := fmt.Sprintf("%s %s -> %s", what, firstNonEmpty(tv.tr.Source, "?"), tv.dst())
 	if len(seen) > 0 {
@@ -155,7 +168,13 @@ func (tv traceView) sightingsLine(last, n, of int) string {
 	if len(unseen) > 0 {
 		line += "; not on " + strings.Join(unseen, ", ")
 	}
-	return line + fmt.Sprintf(" (%d of %d unanswered probes)", n, of)
+	line += fmt.Sprintf(" (%d of %d unanswered probes)", n, of)
+	if tv.icmp() {
+		// Often the second trace of a finding: say where it died, to compare
+		// with the hop the finding names.
+		line += ": died " + withOn(tv.gapAfter(last))
+	}
+	return line
 }
 
 // mtuTable renders the hop MTU table: "hop MTUs: n1/pod eth0 1500, n1/cni0 1500, ...".

@@ -108,7 +108,7 @@ func (r *run) nodeView(ctx context.Context, res resolved, podView bool) error {
 		podReq.Netns = resolve.PodNetns(res.source, res.container)
 		fromPod = &podReq
 	}
-	traces := plan.Traces(r.report, podReq.Checks, views, plan.TraceOptions{FirstPort: r.tracePort()})
+	traces := plan.Traces(r.report, podReq.Checks, views, r.traceOptions())
 	if err := r.traffic(ctx, agents, fromPod, traces); err != nil {
 		return err
 	}

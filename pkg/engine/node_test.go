@@ -175,11 +175,15 @@ func answer(node string, spec v1alpha1.CheckSpec) v1alpha1.CheckResult {
 			})
 		}
 	case v1alpha1.CheckTrace:
-		tr := &v1alpha1.TraceResult{Destination: spec.Trace.Destination, Port: spec.Trace.Port, Proto: "tcp"}
+		tr := &v1alpha1.TraceResult{Destination: spec.Trace.Destination, Port: spec.Trace.Port, Proto: spec.Trace.Proto}
 		if spec.Trace.CaptureOnlyMillis == 0 {
 			tr.Source = "10.244.0.10"
 			for i := range spec.Trace.Count {
-				tr.Probes = append(tr.Probes, v1alpha1.TraceProbe{SrcPort: spec.Trace.SourcePort + i, Outcome: "ok"})
+				p := v1alpha1.TraceProbe{SrcPort: spec.Trace.SourcePort + i, Outcome: "ok"}
+				if spec.Trace.Proto == v1alpha1.TraceICMP {
+					p = v1alpha1.TraceProbe{ICMPID: spec.Trace.ICMPID, ICMPSeq: i + 1, Outcome: "reply"}
+				}
+				tr.Probes = append(tr.Probes, p)
 			}
 		}
 		c := &capture.Result{}
@@ -237,8 +241,8 @@ func TestRunNodeMode(t *testing.T) {
 	want := []string{
 		"node1: nodeinfo:node1:before,nsscan:node1",
 		"node2: nodeinfo:node2:before,nsscan:node2",
-		"node2: trace:10.244.1.12:8080@node2",
-		"node1: tcp:10.244.1.12:8080,icmp:10.244.1.12,netinfo:default/client,trace:10.244.1.12:8080",
+		"node2: trace:10.244.1.12:8080@node2,trace:icmp:10.244.1.12@node2",
+		"node1: tcp:10.244.1.12:8080,icmp:10.244.1.12,netinfo:default/client,trace:10.244.1.12:8080,trace:icmp:10.244.1.12",
 		"node1: nodeinfo:node1:after",
 		"node2: nodeinfo:node2:after",
 	}
@@ -279,16 +283,24 @@ func TestRunNodeMode(t *testing.T) {
 			t.Errorf("%s from %q, want %q", r.ID, r.Vantage, wantVantage)
 		}
 	}
-	tr := findResult(t, rep, "trace:10.244.1.12:8080").Trace
-	var labels []string
-	for _, h := range tr.Hops {
-		labels = append(labels, h.Label)
+	// The TCP and the ICMP trace, each merged over both nodes' hops.
+	for _, id := range []string{"trace:10.244.1.12:8080", "trace:icmp:10.244.1.12"} {
+		tr := findResult(t, rep, id).Trace
+		var labels []string
+		for _, h := range tr.Hops {
+			labels = append(labels, h.Label)
+		}
+		if got, want := strings.Join(labels, " "), "node1/pod client node1/vethc node1/cni0 node1/flannel.1 node1/eth0 node2/eth0 node2/flannel.1 node2/cni0 node2/veth2 node2/pod web-2"; got != want {
+			t.Errorf("%s: merged trace hops\n got %s\nwant %s", id, got, want)
+		}
+		if tr.PcapNG != nil {
+			t.Errorf("%s: the report keeps the pcapng", id)
+		}
 	}
-	if got, want := strings.Join(labels, " "), "node1/pod client node1/vethc node1/cni0 node1/flannel.1 node1/eth0 node2/eth0 node2/flannel.1 node2/cni0 node2/veth2 node2/pod web-2"; got != want {
-		t.Errorf("merged trace hops\n got %s\nwant %s", got, want)
-	}
-	if tr.PcapNG != nil {
-		t.Error("the report keeps the pcapng")
+	// Both halves of the ICMP trace carry the same echo id.
+	far, send := probe.records()[2].Req.Checks[1].Trace, probe.records()[3].Req.Checks[4].Trace
+	if far.Proto != v1alpha1.TraceICMP || far.ICMPID == 0 || far.ICMPID != send.ICMPID {
+		t.Errorf("ICMP trace halves: far %s id %d, sender %s id %d", far.Proto, far.ICMPID, send.Proto, send.ICMPID)
 	}
 	for _, node := range []string{"node1", "node2"} {
 		if _, err := os.Stat(filepath.Join(cfg.CaptureOut, node+".pcapng")); err != nil {

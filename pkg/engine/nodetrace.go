@@ -19,11 +19,12 @@ import (
 // sender's probes leave.
 const maxParallel = 32
 
-// tracePort picks the first tag port of this run's traces: random, so two
-// runs at once do not read each other's probes.
-func (r *run) tracePort() int {
+// traceOptions picks the first tags of this run's traces, the TCP tag port
+// and the ICMP echo id: random, so two runs at once do not read each other's
+// probes.
+func (r *run) traceOptions() plan.TraceOptions {
 	span := plan.LastTracePort - plan.FirstTracePort - 1000 // room for many traces of one run
-	return plan.FirstTracePort + rand.IntN(span)
+	return plan.TraceOptions{FirstPort: plan.FirstTracePort + rand.IntN(span), FirstICMPID: uint16(1 + rand.IntN(0xffff))}
 }
 
 // traffic is the part of the node view that sends packets. The far halves of

@@ -33,10 +33,17 @@ const (
 // TraceOptions tune the traces of a node view.
 type TraceOptions struct {
 	// FirstPort is the first TCP tag port; each trace takes Count ports after it.
-	FirstPort    int
+	FirstPort int
+	// FirstICMPID is the echo id of the first ICMP trace; each one after it
+	// takes the next id (0 is skipped: "pick one").
+	FirstICMPID  uint16
 	Count        int
 	ProbeTimeout time.Duration
 }
+
+// DefaultFirstICMPID is the first echo id when none is given; the engine
+// picks a random one per run.
+const DefaultFirstICMPID = 0x4e00
 
 func (o TraceOptions) withDefaults() TraceOptions {
 	if o.Count <= 0 {
@@ -47,6 +54,9 @@ func (o TraceOptions) withDefaults() TraceOptions {
 	}
 	if o.FirstPort <= 0 {
 		o.FirstPort = FirstTracePort
+	}
+	if o.FirstICMPID == 0 {
+		o.FirstICMPID = DefaultFirstICMPID
 	}
 	return o
 }
@@ -73,6 +83,7 @@ type NodeView struct {
 // TracePlan is one trace: the sender's check on the source node and the
 // capture-only halves on the other nodes the request reaches.
 type TracePlan struct {
+	// Address is the traced "ip:port" (TCP) or ip (ICMP).
 	Address string
 	Sender  v1alpha1.CheckSpec
 	Far     []FarHalf
@@ -86,20 +97,27 @@ type FarHalf struct {
 	Spec v1alpha1.CheckSpec
 }
 
-// TraceID is the ID of the trace to addr ("ip:port").
+// TraceID is the ID of the TCP trace to addr ("ip:port").
 func TraceID(addr string) string { return "trace:" + addr }
 
-// FarTraceID is the ID of the far half of the trace to addr on node.
-func FarTraceID(addr, node string) string { return TraceID(addr) + "@" + node }
+// ICMPTraceID is the ID of the ICMP trace to ip.
+func ICMPTraceID(ip string) string { return "trace:icmp:" + ip }
+
+// FarTraceID is the ID of the far half on node of the trace traceID.
+func FarTraceID(traceID, node string) string { return traceID + "@" + node }
 
 // Traces plans one trace per TCP check of checks whose address is an IPv4
-// literal: tagged SYNs from the source pod's netns, captured on every hop of
-// the source node (pod eth0, its veth, the bridge, local destination pods, the
-// overlay and underlay when the request leaves the node) and, by capture-only
-// halves, on each other node hosting a destination pod (underlay, overlay,
-// bridge, the pod's veth and eth0). Hops come from the nodes' snapshots: the
-// plugin cannot see node interfaces itself, and the pod netns by PID comes
-// from the namespace scan.
+// literal, and one per ICMP check to the IPv4 address of a known pod (not a
+// ClusterIP: kube-proxy does not answer echoes, so a trace would only show
+// them vanish): tagged SYNs or echoes from the source pod's netns, captured on
+// every hop of the source node (pod eth0, its veth, the bridge, local
+// destination pods, the overlay and underlay when the request leaves the
+// node) and, by capture-only halves, on each other node hosting a destination
+// pod (underlay, overlay, bridge, the pod's veth and eth0). Hops come from the
+// nodes' snapshots: the plugin cannot see node interfaces itself, and the pod
+// netns by PID comes from the namespace scan. Each trace has its own tags
+// (TCP source ports, an ICMP echo id) taken from the options, so traces of one
+// run, and of runs started with other options, do not read each other's probes.
 func Traces(r *v1alpha1.Report, checks []v1alpha1.CheckSpec, nodes map[string]NodeView, o TraceOptions) []TracePlan {
 	o = o.withDefaults()
 	src := pathPod{ns: r.Source.Namespace, name: r.Source.Pod, node: r.Source.Node}
@@ -107,32 +125,59 @@ func Traces(r *v1alpha1.Report, checks []v1alpha1.CheckSpec, nodes map[string]No
 		src.ip = r.Source.PodIPs[0]
 	}
 	var out []TracePlan
-	port := o.FirstPort
+	port, icmpID := o.FirstPort, o.FirstICMPID
 	for _, c := range checks {
-		if c.Check != v1alpha1.CheckTCP || c.TCP == nil {
+		var p TracePlan
+		var probe v1alpha1.TraceSpec
+		switch {
+		case c.Check == v1alpha1.CheckTCP && c.TCP != nil:
+			host, portStr, err := net.SplitHostPort(c.TCP.Address)
+			ip, ipErr := netip.ParseAddr(host)
+			dport, _ := strconv.Atoi(portStr)
+			if err != nil || ipErr != nil || !ip.Is4() {
+				continue // names and IPv6 are not traced
+			}
+			p = TracePlan{Address: c.TCP.Address, Sender: v1alpha1.CheckSpec{ID: TraceID(c.TCP.Address), Check: v1alpha1.CheckTrace, Target: c.Target}}
+			if port+o.Count-1 > LastTracePort {
+				p.Problem = "out of tag ports for more traces"
+				out = append(out, p)
+				continue
+			}
+			probe = v1alpha1.TraceSpec{Destination: ip.String(), Port: dport, Proto: v1alpha1.TraceTCP, SourcePort: port}
+			port += o.Count
+		case c.Check == v1alpha1.CheckICMP && c.ICMP != nil:
+			ip, err := netip.ParseAddr(c.ICMP.Address)
+			if err != nil || !ip.Is4() || !podAddress(r, ip.String(), src) {
+				continue
+			}
+			p = TracePlan{Address: ip.String(), Sender: v1alpha1.CheckSpec{ID: ICMPTraceID(ip.String()), Check: v1alpha1.CheckTrace, Target: c.Target}}
+			probe = v1alpha1.TraceSpec{Destination: ip.String(), Proto: v1alpha1.TraceICMP, ICMPID: int(icmpID)}
+			if icmpID++; icmpID == 0 {
+				icmpID = 1
+			}
+		default:
 			continue
 		}
-		host, portStr, err := net.SplitHostPort(c.TCP.Address)
-		ip, ipErr := netip.ParseAddr(host)
-		dport, _ := strconv.Atoi(portStr)
-		if err != nil || ipErr != nil || !ip.Is4() {
-			continue // names and IPv6 are not traced
-		}
-		p := TracePlan{Address: c.TCP.Address, Sender: v1alpha1.CheckSpec{ID: TraceID(c.TCP.Address), Check: v1alpha1.CheckTrace, Target: c.Target}}
-		if port+o.Count-1 > LastTracePort {
-			p.Problem = "out of tag ports for more traces"
-			out = append(out, p)
-			continue
-		}
-		t := tracer{o: o, nodes: nodes, src: src, dsts: destinations(r, host, src), seen: map[string]bool{}}
-		p.Sender, p.Far, err = t.plan(p.Sender, c.TCP.Address, ip.String(), dport, port)
+		t := tracer{o: o, nodes: nodes, src: src, dsts: destinations(r, probe.Destination, src), seen: map[string]bool{}}
+		var err error
+		p.Sender, p.Far, err = t.plan(p.Sender, probe)
 		if err != nil {
 			p.Problem = err.Error()
 		}
-		port += o.Count
 		out = append(out, p)
 	}
 	return out
+}
+
+// podAddress: ip belongs to a pod the report knows (an endpoint or a pod
+// target) other than the source, and is no Service's ClusterIP.
+func podAddress(r *v1alpha1.Report, ip string, src pathPod) bool {
+	for _, t := range r.Targets {
+		if t.Kind == "service" && slices.Contains(t.IPs, ip) {
+			return false
+		}
+	}
+	return len(destinations(r, ip, src)) > 0
 }
 
 // pathPod is a pod on the path, as the report knows it.
@@ -173,7 +218,9 @@ type tracer struct {
 	seen map[string]bool
 }
 
-func (t *tracer) plan(sender v1alpha1.CheckSpec, addr, dst string, dport, firstPort int) (v1alpha1.CheckSpec, []FarHalf, error) {
+// plan fills in the hops of probe (destination, protocol and tags set) for
+// the sender and for a capture-only half on each other node it reaches.
+func (t *tracer) plan(sender v1alpha1.CheckSpec, probe v1alpha1.TraceSpec) (v1alpha1.CheckSpec, []FarHalf, error) {
 	srcNode, ok := t.nodes[t.src.node]
 	if !ok {
 		return sender, nil, fmt.Errorf("no node agent on the source node %s", t.src.node)
@@ -201,10 +248,10 @@ func (t *tracer) plan(sender v1alpha1.CheckSpec, addr, dst string, dport, firstP
 		hops = append(hops, t.exitHops(srcNode)...)
 	}
 	sender.TimeoutMillis = int((time.Duration(t.o.Count)*t.o.ProbeTimeout + traceCheckSlack).Milliseconds())
-	sender.Trace = &v1alpha1.TraceSpec{
-		Source: procNetns(pid), Destination: dst, Port: dport, Proto: v1alpha1.TraceTCP, Hops: compact(hops),
-		Count: t.o.Count, SourcePort: firstPort, ProbeTimeoutMillis: int(t.o.ProbeTimeout.Milliseconds()), PcapOut: true,
-	}
+	probe.Count, probe.PcapOut = t.o.Count, true
+	send := probe
+	send.Source, send.Hops, send.ProbeTimeoutMillis = procNetns(pid), compact(hops), int(t.o.ProbeTimeout.Milliseconds())
+	sender.Trace = &send
 
 	slices.Sort(farNodes)
 	var far []FarHalf
@@ -222,11 +269,11 @@ func (t *tracer) plan(sender v1alpha1.CheckSpec, addr, dst string, dport, firstP
 			}
 		}
 		window := t.o.CaptureWindow()
+		capture := probe
+		capture.Hops, capture.CaptureOnlyMillis = compact(fh), int(window.Milliseconds())
 		far = append(far, FarHalf{Node: name, Spec: v1alpha1.CheckSpec{
-			ID: FarTraceID(addr, name), Check: v1alpha1.CheckTrace, Target: sender.Target,
-			TimeoutMillis: int((window + traceCheckSlack).Milliseconds()),
-			Trace: &v1alpha1.TraceSpec{Destination: dst, Port: dport, Proto: v1alpha1.TraceTCP, Hops: compact(fh),
-				Count: t.o.Count, SourcePort: firstPort, CaptureOnlyMillis: int(window.Milliseconds()), PcapOut: true},
+			ID: FarTraceID(sender.ID, name), Check: v1alpha1.CheckTrace, Target: sender.Target,
+			TimeoutMillis: int((window + traceCheckSlack).Milliseconds()), Trace: &capture,
 		}})
 	}
 	return sender, far, nil

@@ -54,12 +54,31 @@ func labels(hops []v1alpha1.TraceHop) string {
 	return strings.Join(out, " -> ")
 }
 
+// planFor is the plan of the trace with id; it fails the test when there is none.
+func planFor(t *testing.T, plans []TracePlan, id string) TracePlan {
+	t.Helper()
+	for _, p := range plans {
+		if p.Sender.ID == id {
+			return p
+		}
+	}
+	t.Fatalf("no trace %s among %d", id, len(plans))
+	return TracePlan{}
+}
+
 func TestTracesAcrossNodes(t *testing.T) {
 	r, nodes := labScene()
 	checks := Build(r, Options{}).Checks
-	plans := Traces(r, checks, nodes, TraceOptions{FirstPort: 62000})
-	if len(plans) != 3 {
-		t.Fatalf("%d traces, want one per TCP address (ClusterIP, two endpoints): %+v", len(plans), plans)
+	plans := Traces(r, checks, nodes, TraceOptions{FirstPort: 62000, FirstICMPID: 0x5a00})
+	var ids []string
+	for _, p := range plans {
+		ids = append(ids, p.Sender.ID)
+	}
+	// One per TCP address (ClusterIP, two endpoints) and one per pinged pod
+	// IP; the ClusterIP is not pinged, so not ICMP-traced.
+	wantIDs := []string{"trace:10.96.0.50:80", "trace:10.244.1.3:8080", "trace:icmp:10.244.1.3", "trace:10.244.0.3:8080", "trace:icmp:10.244.0.3"}
+	if diff := cmp.Diff(wantIDs, ids); diff != "" {
+		t.Fatalf("traces (-want +got):\n%s", diff)
 	}
 	for _, p := range plans {
 		if p.Problem != "" {
@@ -68,7 +87,7 @@ func TestTracesAcrossNodes(t *testing.T) {
 	}
 
 	// The endpoint on the other node: the whole path, both halves with the same tags.
-	remote := plans[2]
+	remote := planFor(t, plans, "trace:10.244.0.3:8080")
 	window := int(TraceOptions{}.CaptureWindow().Milliseconds())
 	wantSender := v1alpha1.CheckSpec{
 		ID: "trace:10.244.0.3:8080", Check: v1alpha1.CheckTrace, Target: "svc/web endpoint 10.244.0.3:8080 (pod web-2, node node2)",
@@ -108,7 +127,7 @@ func TestTracesAcrossNodes(t *testing.T) {
 
 	// The ClusterIP may land on either endpoint: the local one's hops before
 	// the exit, the far one's on node2.
-	svc := plans[0]
+	svc := planFor(t, plans, "trace:10.96.0.50:80")
 	if got, want := labels(svc.Sender.Trace.Hops), "node1/pod client -> node1/vethc -> node1/cni0 -> node1/vethw1 -> node1/pod web-1 -> node1/flannel.1 -> node1/nc-node2"; got != want {
 		t.Errorf("ClusterIP sender hops\n got %s\nwant %s", got, want)
 	}
@@ -116,13 +135,65 @@ func TestTracesAcrossNodes(t *testing.T) {
 		t.Errorf("ClusterIP far halves: %+v", svc.Far)
 	}
 	// The local endpoint never leaves node1.
-	local := plans[1]
+	local := planFor(t, plans, "trace:10.244.1.3:8080")
 	if got, want := labels(local.Sender.Trace.Hops), "node1/pod client -> node1/vethc -> node1/cni0 -> node1/vethw1 -> node1/pod web-1"; got != want || len(local.Far) != 0 {
 		t.Errorf("local trace hops %s (far %d), want %s", got, len(local.Far), want)
 	}
 	// Each trace has its own tag ports.
 	if svc.Sender.Trace.SourcePort != 62000 || local.Sender.Trace.SourcePort != 62003 {
 		t.Errorf("tag ports %d, %d", svc.Sender.Trace.SourcePort, local.Sender.Trace.SourcePort)
+	}
+
+	// The echoes to the pod on the other node: the same hops as its TCP
+	// trace, both halves with the trace's own echo id.
+	echo := planFor(t, plans, "trace:icmp:10.244.0.3")
+	wantEcho := TracePlan{Address: "10.244.0.3", Sender: wantSender, Far: wantFar}
+	wantEcho.Sender.ID, wantEcho.Sender.Target = "trace:icmp:10.244.0.3", "svc/web endpoint 10.244.0.3 (pod web-2, node node2)"
+	st := *wantSender.Trace
+	st.Port, st.Proto, st.SourcePort, st.ICMPID = 0, v1alpha1.TraceICMP, 0, 0x5a01
+	wantEcho.Sender.Trace = &st
+	wantEcho.Far = []FarHalf{{Node: "node2", Spec: wantFar[0].Spec}}
+	wantEcho.Far[0].Spec.ID, wantEcho.Far[0].Spec.Target = "trace:icmp:10.244.0.3@node2", wantEcho.Sender.Target
+	ft := *wantFar[0].Spec.Trace
+	ft.Port, ft.Proto, ft.SourcePort, ft.ICMPID = 0, v1alpha1.TraceICMP, 0, 0x5a01
+	wantEcho.Far[0].Spec.Trace = &ft
+	if diff := cmp.Diff(wantEcho, echo); diff != "" {
+		t.Errorf("ICMP trace (-want +got):\n%s", diff)
+	}
+	if id := planFor(t, plans, "trace:icmp:10.244.1.3").Sender.Trace.ICMPID; id != 0x5a00 {
+		t.Errorf("first ICMP trace's echo id %#x, want 0x5a00", id)
+	}
+}
+
+func TestICMPTraceTargets(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		target v1alpha1.Target
+		want   []string
+	}{
+		{"pod target", v1alpha1.Target{Spec: "pod/web-2", Kind: "pod", Namespace: "shop", Pod: "web-2", Node: "node2", IPs: []string{"10.244.0.3"}, Port: 8080},
+			[]string{"trace:10.244.0.3:8080", "trace:icmp:10.244.0.3"}},
+		{"bare pod IP without a port", v1alpha1.Target{Spec: "10.244.0.3", Kind: "ip", Namespace: "shop", Pod: "web-2", Node: "node2", IPs: []string{"10.244.0.3"}},
+			[]string{"trace:icmp:10.244.0.3"}},
+		// Pinged (no port was given) but no known pod holds it: where would the far half capture?
+		{"address of no pod", v1alpha1.Target{Spec: "10.96.255.254", Kind: "ip", IPs: []string{"10.96.255.254"}}, nil},
+		{"the source's own IP", v1alpha1.Target{Spec: "pod/client", Kind: "pod", Namespace: "shop", Pod: "client", Node: "node1", IPs: []string{"10.244.1.4"}},
+			nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, nodes := labScene()
+			r.Targets = []v1alpha1.Target{tc.target}
+			var ids []string
+			for _, p := range Traces(r, Build(r, Options{}).Checks, nodes, TraceOptions{}) {
+				if p.Problem != "" {
+					t.Errorf("%s: %s", p.Sender.ID, p.Problem)
+				}
+				ids = append(ids, p.Sender.ID)
+			}
+			if diff := cmp.Diff(tc.want, ids); diff != "" {
+				t.Errorf("traces (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -145,7 +216,7 @@ func TestTracesDegrade(t *testing.T) {
 		n2 := nodes["node2"]
 		n2.Scan = nil
 		nodes["node2"] = n2
-		p := Traces(r, Build(r, Options{}).Checks, nodes, TraceOptions{})[2]
+		p := planFor(t, Traces(r, Build(r, Options{}).Checks, nodes, TraceOptions{}), "trace:10.244.0.3:8080")
 		if p.Problem != "" || len(p.Far) != 1 || labels(p.Far[0].Spec.Trace.Hops) != "node2/eth0 -> node2/flannel.1 -> node2/cni0" {
 			t.Errorf("plan = %+v", p)
 		}
@@ -182,7 +253,7 @@ func TestTracesDegrade(t *testing.T) {
 		n1.Info.Links = append(n1.Info.Links, v1alpha1.NodeLink{Name: "veth-by-index", Index: 7, Kind: "veth"})
 		n1.Info.Links[1].VXLAN.Underlay = ""
 		nodes["node1"] = n1
-		p := Traces(r, Build(r, Options{}).Checks, nodes, TraceOptions{})[2]
+		p := planFor(t, Traces(r, Build(r, Options{}).Checks, nodes, TraceOptions{}), "trace:10.244.0.3:8080")
 		if got, want := labels(p.Sender.Trace.Hops), "node1/pod client -> node1/veth-by-index -> node1/cni0 -> node1/flannel.1 -> node1/nc-node2"; got != want {
 			t.Errorf("hops\n got %s\nwant %s", got, want)
 		}

@@ -137,24 +137,29 @@ func seenCounts(tr *v1alpha1.TraceResult) (req, rep map[string]int) {
 }
 
 // probeLines says where the probes went, one line per distinct fate: probes
-// that fared alike (the usual case) share a line listing their tags.
+// that fared alike (the usual case) share a line listing their tags (TCP
+// source ports, or the echo id and sequence numbers).
 func probeLines(tr *v1alpha1.TraceResult) []string {
 	var fates []string
 	tags := map[string][]string{}
+	kind := "sport "
 	for _, p := range tr.Probes {
 		fate := probeFate(tr, p)
 		if _, ok := tags[fate]; !ok {
 			fates = append(fates, fate)
 		}
 		tag := p.Tag
-		if p.SrcPort != 0 {
+		switch {
+		case p.SrcPort != 0:
 			tag = fmt.Sprint(p.SrcPort)
+		case p.ICMPSeq != 0:
+			tag, kind = fmt.Sprint(p.ICMPSeq), fmt.Sprintf("echo id %#04x seq ", p.ICMPID)
 		}
 		tags[fate] = append(tags[fate], tag)
 	}
 	out := make([]string, 0, len(fates))
 	for _, fate := range fates {
-		who := "sport " + strings.Join(tags[fate], ", ")
+		who := kind + strings.Join(tags[fate], ", ")
 		if len(tags[fate]) > 1 {
 			who = fmt.Sprintf("%d probes (%s)", len(tags[fate]), who)
 		}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -84,6 +85,51 @@ func TestTraceDiagram(t *testing.T) {
 			len(f) > 3 && f[0] == "node2/cni0" && (f[2] != "2/3" || f[3] != "2") {
 			t.Errorf("row %q: wrong probe/answer counts", l)
 		}
+		if n := utf8.RuneCountInString(l); n > lineWidth {
+			t.Errorf("line of %d runes: %q", n, l)
+		}
+	}
+}
+
+// icmpTrace is crossNodeTrace as echoes: the same path and fates.
+func icmpTrace() *v1alpha1.Report {
+	r := crossNodeTrace()
+	res := &r.Results[0]
+	res.ID, res.Target = "trace:icmp:10.244.0.3", "pod/web-2 10.244.0.3"
+	tr := res.Trace
+	tr.Port, tr.Proto = 0, v1alpha1.TraceICMP
+	for i := range tr.Probes {
+		p := &tr.Probes[i]
+		p.Tag, p.SrcPort, p.ICMPID, p.ICMPSeq = fmt.Sprintf("icmp id 0x5a01 seq %d", i+1), 0, 0x5a01, i+1
+		p.Outcome = map[bool]string{true: "reply", false: "timeout"}[p.Reply != nil]
+		for j := range p.Seen {
+			p.Seen[j].What = map[string]string{v1alpha1.TraceDirRequest: "echo-request", v1alpha1.TraceDirReply: "echo-reply"}[p.Seen[j].Dir]
+		}
+		if p.Reply != nil {
+			p.Reply = &v1alpha1.TraceReply{Kind: "echo-reply", What: "echo-reply", Src: "10.244.0.3", FirstHop: "node2/pod web-2"}
+		}
+	}
+	return r
+}
+
+func TestICMPTraceDiagram(t *testing.T) {
+	var out bytes.Buffer
+	if err := Print(&out, "table", icmpTrace()); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"TRACES\ntrace:icmp:10.244.0.3 pod/web-2 10.244.0.3 from node node1: FAIL 2/3 answered",
+		"  path   node1: pod client -> vethc -> cni0 -> flannel.1 -> nc-node2\n",
+		"    node1/pod client (eth0)  1450  3/3",
+		"  probes 2 probes (echo id 0x5a01 seq 1, 3): echo-reply from 10.244.0.3, first seen at node2/pod web-2; request last\n",
+		"         echo id 0x5a01 seq 2: no answer; request last seen at node2/flannel.1, never at node2/cni0 [sender: timeout]",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diagram lacks %q\n%s", want, got)
+		}
+	}
+	for _, l := range strings.Split(got, "\n") {
 		if n := utf8.RuneCountInString(l); n > lineWidth {
 			t.Errorf("line of %d runes: %q", n, l)
 		}

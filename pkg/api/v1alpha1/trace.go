@@ -35,6 +35,11 @@ type TraceSpec struct {
 	// SourcePort is the first TCP source port of the tag range (Count consecutive
 	// ports); 0 picks one above the usual ephemeral range.
 	SourcePort int `json:"sourcePort,omitempty"`
+	// ICMPID is the identifier of the ICMP echoes (1-65535); 0 picks one at
+	// random. The plugin gives each trace of a run its own, so concurrent
+	// traces to one address keep apart; a capture-only ICMP half needs the
+	// sender's.
+	ICMPID int `json:"icmpID,omitempty"`
 	// VXLANPort is the UDP port VXLAN traffic is decapsulated from; 0 means 8472
 	// (flannel, the Linux default). Use 4789 for the IANA port.
 	VXLANPort int `json:"vxlanPort,omitempty"`

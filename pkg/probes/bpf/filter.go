@@ -40,10 +40,18 @@ func (r PortRange) Any() bool { return r.Lo == 0 && r.Hi == 0 }
 // with source port in APorts and destination port in BPorts, or the reverse. A
 // zero address matches any address, which is how a trace follows DNAT (the
 // destination changes) and SNAT (the source changes).
+//
+// EchoID, for ICMP, keeps only the echo requests and replies with that
+// identifier (other runs' pings to the same pod stay out of the capture);
+// NoEchoes keeps no echo at all (a TCP trace wants the errors about its SYNs,
+// not the source's pings). ICMP errors still match on the addresses alone,
+// since they carry the probe only in their quote.
 type Term struct {
 	Proto          Proto
 	A, B           netip.Addr
 	APorts, BPorts PortRange
+	EchoID         uint16
+	NoEchoes       bool
 }
 
 // Link is what precedes the IPv4 header in the captured bytes.
@@ -99,6 +107,12 @@ func (f Filter) Validate() error {
 			if a.IsValid() && !a.Unmap().Is4() {
 				return fmt.Errorf("bpf: term %d: %s is not IPv4 (only IPv4 is traced)", i, a)
 			}
+		}
+		if (t.EchoID != 0 || t.NoEchoes) && t.Proto != ProtoICMP {
+			return fmt.Errorf("bpf: term %d: an echo match on a protocol other than icmp", i)
+		}
+		if t.EchoID != 0 && t.NoEchoes {
+			return fmt.Errorf("bpf: term %d: both an echo id and no echoes", i)
 		}
 		for _, r := range []PortRange{t.APorts, t.BPorts} {
 			if r.Any() {

@@ -188,6 +188,48 @@ func TestICMPTerm(t *testing.T) {
 	})
 }
 
+// An ICMP trace's terms: echoes to and from the destination pod with this
+// trace's id only, so another run's pings to the same pod stay out, and ICMP
+// errors to the source whatever they quote.
+func TestICMPEchoIDTerm(t *testing.T) {
+	const id = 0x4e21 // bt.ICMP's id
+	withID := func(v uint16) func(*layers.IPv4, *layers.ICMPv4) {
+		return func(_ *layers.IPv4, m *layers.ICMPv4) { m.Id = v }
+	}
+	later := func(ip *layers.IPv4, _ *layers.ICMPv4) { bt.LaterFragment(ip) }
+	f := Filter{Terms: []Term{{Proto: ProtoICMP, A: podB, EchoID: id}, {Proto: ProtoICMP, A: podA, EchoID: id}}, VXLANPort: DefaultVXLANPort}
+	echo := bt.ICMP(t, "10.0.1.5", "10.0.2.7", 8, 0, nil)
+	check(t, f, []vmCase{
+		{name: "echo request", pkt: echo, want: true},
+		{name: "echo reply", pkt: bt.ICMP(t, "10.0.2.7", "10.0.1.5", 0, 0, nil), want: true},
+		{name: "echo request from a masqueraded source", pkt: bt.ICMP(t, "192.0.2.1", "10.0.2.7", 8, 0, nil), want: true},
+		{name: "echo request with IP options", pkt: bt.ICMP(t, "10.0.1.5", "10.0.2.7", 8, 0, nil, func(ip *layers.IPv4, _ *layers.ICMPv4) { bt.WithOptions(ip) }), want: true},
+		{name: "encapsulated echo request", pkt: bt.VXLAN(t, echo, vtepA, vtepB, DefaultVXLANPort), want: true},
+		{name: "encapsulated echo reply", pkt: bt.VXLAN(t, bt.ICMP(t, "10.0.2.7", "10.0.1.5", 0, 0, nil), vtepB, vtepA, DefaultVXLANPort), want: true},
+		{name: "host unreachable to the source", pkt: bt.ICMP(t, "10.0.1.1", "10.0.1.5", 3, 1, nil, withID(0)), want: true},
+		{name: "another run's echo to the pod", pkt: bt.ICMP(t, "10.0.3.3", "10.0.2.7", 8, 0, nil, withID(id+1))},
+		{name: "another run's echo from the same source", pkt: bt.ICMP(t, "10.0.1.5", "10.0.2.7", 8, 0, nil, withID(id+1))},
+		{name: "another run's echo reply", pkt: bt.ICMP(t, "10.0.2.7", "10.0.1.5", 0, 0, nil, withID(0x0100))},
+		{name: "another run's encapsulated echo", pkt: bt.VXLAN(t, bt.ICMP(t, "10.0.3.3", "10.0.2.7", 8, 0, nil, withID(7)), vtepA, vtepB, DefaultVXLANPort)},
+		{name: "later fragment of an echo (no id to read)", pkt: bt.ICMP(t, "10.0.1.5", "10.0.2.7", 8, 0, nil, later)},
+		{name: "echo between other hosts with our id", pkt: bt.ICMP(t, "10.0.3.3", "10.0.4.4", 8, 0, nil)},
+		{name: "TCP to the pod", pkt: bt.TCP(t, "10.0.1.5", "10.0.2.7", 61000, 8080)},
+	})
+}
+
+// A TCP trace keeps the ICMP errors about its SYNs, not the source's pings.
+func TestICMPNoEchoesTerm(t *testing.T) {
+	f := Filter{Terms: []Term{{Proto: ProtoICMP, A: podA, NoEchoes: true}}, VXLANPort: DefaultVXLANPort}
+	check(t, f, []vmCase{
+		{name: "port unreachable to the source", pkt: bt.ICMP(t, "10.0.2.1", "10.0.1.5", 3, 3, nil), want: true},
+		{name: "encapsulated host unreachable", pkt: bt.VXLAN(t, bt.ICMP(t, "10.0.2.1", "10.0.1.5", 3, 1, nil), vtepB, vtepA, DefaultVXLANPort), want: true},
+		{name: "time exceeded", pkt: bt.ICMP(t, "10.0.2.1", "10.0.1.5", 11, 0, nil), want: true},
+		{name: "the source's ping", pkt: bt.ICMP(t, "10.0.1.5", "10.0.2.7", 8, 0, nil)},
+		{name: "its reply", pkt: bt.ICMP(t, "10.0.2.7", "10.0.1.5", 0, 0, nil)},
+		{name: "encapsulated ping", pkt: bt.VXLAN(t, bt.ICMP(t, "10.0.1.5", "10.0.2.7", 8, 0, nil), vtepA, vtepB, DefaultVXLANPort)},
+	})
+}
+
 // A trace keeps several terms at once: the TCP probe flow and ICMP errors about it.
 func TestSeveralTerms(t *testing.T) {
 	f := Filter{Terms: []Term{
@@ -235,6 +277,9 @@ func TestValidate(t *testing.T) {
 		"no terms":            {},
 		"IPv6 address":        {Terms: []Term{{Proto: ProtoTCP, A: v6}}},
 		"ports on ICMP":       {Terms: []Term{{Proto: ProtoICMP, APorts: Port(1)}}},
+		"echo id on TCP":      {Terms: []Term{{Proto: ProtoTCP, EchoID: 1}}},
+		"no echoes on UDP":    {Terms: []Term{{Proto: ProtoUDP, NoEchoes: true}}},
+		"echo id, no echoes":  {Terms: []Term{{Proto: ProtoICMP, EchoID: 1, NoEchoes: true}}},
 		"reversed port range": {Terms: []Term{{Proto: ProtoTCP, APorts: PortRange{9, 1}}}},
 		"unknown protocol":    {Terms: []Term{{Proto: 47}}},
 		"too many terms":      {Terms: make([]Term, maxTerms+1)},

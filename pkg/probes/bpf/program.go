@@ -17,6 +17,9 @@ const (
 	ipSrcOffset    = 12
 	ipDstOffset    = 16
 	ipFragMask     = 0x1fff
+	icmpEchoReply  = 0
+	icmpEcho       = 8
+	icmpIDOffset   = 4
 	ipv4MinHeader  = 20
 	udpHeaderLen   = 8
 	vxlanHeaderLen = 8
@@ -95,18 +98,18 @@ func (g *generator) term(t Term, ip uint32, next string) {
 	a.jumpIf(xbpf.JumpEqual, uint32(t.Proto), "", next)
 	symmetric := t.A == t.B && t.APorts == t.BPorts
 	if symmetric {
-		g.direction(ip, t.A, t.B, t.APorts, t.BPorts, next)
+		g.direction(ip, t, t.A, t.B, t.APorts, t.BPorts, next)
 		return
 	}
 	reverse := a.newLabel("reverse")
-	g.direction(ip, t.A, t.B, t.APorts, t.BPorts, reverse)
+	g.direction(ip, t, t.A, t.B, t.APorts, t.BPorts, reverse)
 	a.place(reverse)
-	g.direction(ip, t.B, t.A, t.BPorts, t.APorts, next)
+	g.direction(ip, t, t.B, t.A, t.BPorts, t.APorts, next)
 }
 
-// direction matches src->dst with ports in the given ranges and returns the snap
-// length, or jumps to fail.
-func (g *generator) direction(ip uint32, src, dst netip.Addr, sports, dports PortRange, fail string) {
+// direction matches src->dst with ports in the given ranges (and t's echo
+// match) and returns the snap length, or jumps to fail.
+func (g *generator) direction(ip uint32, t Term, src, dst netip.Addr, sports, dports PortRange, fail string) {
 	a := g.asm
 	if src.IsValid() {
 		a.emit(xbpf.LoadAbsolute{Off: ip + ipSrcOffset, Size: 4})
@@ -124,7 +127,33 @@ func (g *generator) direction(ip uint32, src, dst netip.Addr, sports, dports Por
 		g.portRange(ip, sports, fail)
 		g.portRange(ip+2, dports, fail)
 	}
+	if t.EchoID != 0 || t.NoEchoes {
+		g.echoes(ip, t.EchoID, fail)
+	}
 	a.emit(xbpf.RetConstant{Val: g.snap})
+}
+
+// echoes lets an ICMP echo request or reply through only with id (none at
+// all for id 0); any other ICMP type (an error about a probe) passes. A later
+// fragment has no ICMP header to read and is dropped, as for ports.
+func (g *generator) echoes(ip uint32, id uint16, fail string) {
+	a := g.asm
+	keep := a.newLabel("not-an-echo")
+	a.emit(xbpf.LoadAbsolute{Off: ip + ipFragOffset, Size: 2})
+	a.jumpIf(xbpf.JumpBitsSet, ipFragMask, fail, "")
+	a.emit(xbpf.LoadMemShift{Off: ip})
+	a.emit(xbpf.LoadIndirect{Off: ip, Size: 1}) // ICMP type
+	echo := a.newLabel("echo")
+	a.jumpIf(xbpf.JumpEqual, icmpEcho, echo, "")
+	a.jumpIf(xbpf.JumpEqual, icmpEchoReply, echo, keep)
+	a.place(echo)
+	if id == 0 {
+		a.jump(fail)
+	} else {
+		a.emit(xbpf.LoadIndirect{Off: ip + icmpIDOffset, Size: 2})
+		a.jumpIf(xbpf.JumpEqual, uint32(id), "", fail)
+	}
+	a.place(keep)
 }
 
 // portRange checks the 16-bit port at X+off against r.

@@ -75,8 +75,13 @@ func resolveSpec(in *v1alpha1.TraceSpec) (*traceSpec, error) {
 			return nil, errors.New("trace: capture-only needs the hops to capture on")
 		case s.proto == v1alpha1.TraceTCP && in.SourcePort == 0:
 			return nil, errors.New("trace: capture-only tcp needs sourcePort and count, the same as the sender's")
+		case s.proto == v1alpha1.TraceICMP && in.ICMPID == 0:
+			return nil, errors.New("trace: capture-only icmp needs icmpID, the same as the sender's")
 		}
 		s.pcap = true
+	}
+	if in.ICMPID != 0 {
+		s.icmpID = uint16(in.ICMPID)
 	}
 	if s.firstPort == 0 {
 		s.firstPort = firstTagPort + rand.N(lastTagPort-firstTagPort-maxCount)
@@ -86,6 +91,8 @@ func resolveSpec(in *v1alpha1.TraceSpec) (*traceSpec, error) {
 		return nil, fmt.Errorf("trace: proto %q: use tcp or icmp", s.proto)
 	case s.proto == v1alpha1.TraceTCP && (s.port <= 0 || s.port > 65535):
 		return nil, fmt.Errorf("trace: tcp needs a destination port (got %d)", s.port)
+	case in.ICMPID < 0 || in.ICMPID > 0xffff:
+		return nil, fmt.Errorf("trace: icmpID %d out of range 1-65535", in.ICMPID)
 	case s.count > maxCount:
 		return nil, fmt.Errorf("trace: count %d, at most %d", s.count, maxCount)
 	case s.firstPort <= 0 || s.firstPort+s.count-1 > 65535:
@@ -111,16 +118,22 @@ func (s *traceSpec) tagPorts() bpf.PortRange {
 // changes the destination, SNAT the source, but both keep the ports (unless
 // MASQUERADE must remap a clashing port). ICMP is kept to and from the source
 // (errors about the probes, and echoes) and to and from the destination
-// (echoes after SNAT).
+// (echoes after SNAT); an ICMP trace keeps only the echoes with its own id, so
+// a far half (which knows no source) does not keep other runs' pings to the
+// same pod, and a TCP trace keeps no echo, so the source's own pings stay out.
+// (An id NAT rewrote is lost to the capture; pod-to-pod traffic is not NATed.)
 func (s *traceSpec) filter() bpf.Filter {
 	f := bpf.Filter{VXLANPort: s.vxlanPort}
+	var echoID uint16
 	if s.proto == v1alpha1.TraceTCP {
 		f.Terms = append(f.Terms, bpf.Term{Proto: bpf.ProtoTCP, APorts: s.tagPorts()})
 	} else {
-		f.Terms = append(f.Terms, bpf.Term{Proto: bpf.ProtoICMP, A: s.dst})
+		echoID = s.icmpID
+		f.Terms = append(f.Terms, bpf.Term{Proto: bpf.ProtoICMP, A: s.dst, EchoID: echoID})
 	}
 	if s.src.IsValid() {
-		f.Terms = append(f.Terms, bpf.Term{Proto: bpf.ProtoICMP, A: s.src})
+		// Errors about the probes (and, for ICMP, its echoes); not the other pings of the source.
+		f.Terms = append(f.Terms, bpf.Term{Proto: bpf.ProtoICMP, A: s.src, EchoID: echoID, NoEchoes: echoID == 0})
 	}
 	return f
 }

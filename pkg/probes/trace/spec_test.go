@@ -29,14 +29,48 @@ func TestResolveSpecDefaultsAndErrors(t *testing.T) {
 		"proto":          {Destination: "10.0.0.1", Proto: "udp", Port: 53},
 		"count":          {Destination: "10.0.0.1", Port: 80, Count: maxCount + 1},
 		"ports overflow": {Destination: "10.0.0.1", Port: 80, SourcePort: 65535, Count: 2},
+		"icmp id range":  {Destination: "10.0.0.1", Proto: v1alpha1.TraceICMP, ICMPID: 0x10000},
+		"capture-only icmp without the sender's id": {Destination: "10.0.0.1", Proto: v1alpha1.TraceICMP, CaptureOnlyMillis: 100,
+			Hops: []v1alpha1.TraceHop{{Name: "eth0", Ifname: "eth0"}}},
 	} {
 		if _, err := resolveSpec(in); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := resolveSpec(&v1alpha1.TraceSpec{Destination: "10.0.0.1", Proto: v1alpha1.TraceICMP}); err != nil {
-		t.Errorf("icmp without port: %v", err)
+	if s, err := resolveSpec(&v1alpha1.TraceSpec{Destination: "10.0.0.1", Proto: v1alpha1.TraceICMP}); err != nil || s.icmpID == 0 {
+		t.Errorf("icmp without port: %v (id %d)", err, s.icmpID)
 	}
+	if s, err := resolveSpec(&v1alpha1.TraceSpec{Destination: "10.0.0.1", Proto: v1alpha1.TraceICMP, ICMPID: 0x5a01}); err != nil || s.icmpID != 0x5a01 {
+		t.Errorf("planned icmp id: %v (id %#x)", err, s.icmpID)
+	}
+}
+
+// An ICMP trace's filter keeps its own echoes on every term, the far half's
+// (no source address) included.
+func TestFilterKeepsOwnEchoes(t *testing.T) {
+	far := &traceSpec{proto: v1alpha1.TraceICMP, icmpID: 0x5a01, vxlanPort: 8472, dst: addr("10.253.2.5")}
+	want := []bpf.Term{{Proto: bpf.ProtoICMP, A: addr("10.253.2.5"), EchoID: 0x5a01}}
+	if got := far.filter().Terms; !equalTerms(got, want) {
+		t.Errorf("far half terms %+v, want %+v", got, want)
+	}
+	sender := *far
+	sender.src = addr("10.253.1.5")
+	want = append(want, bpf.Term{Proto: bpf.ProtoICMP, A: addr("10.253.1.5"), EchoID: 0x5a01})
+	if got := sender.filter().Terms; !equalTerms(got, want) {
+		t.Errorf("sender terms %+v, want %+v", got, want)
+	}
+}
+
+func equalTerms(a, b []bpf.Term) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func TestFilterFollowsNAT(t *testing.T) {
@@ -49,6 +83,10 @@ func TestFilterFollowsNAT(t *testing.T) {
 	tcp := f.Terms[0]
 	if tcp.A.IsValid() || tcp.B.IsValid() || tcp.APorts != (bpf.PortRange{Lo: 61000, Hi: 61002}) || !tcp.BPorts.Any() {
 		t.Errorf("tcp term %+v", tcp)
+	}
+	// ICMP errors about the SYNs, not the source's pings.
+	if errs := f.Terms[1]; errs != (bpf.Term{Proto: bpf.ProtoICMP, A: addr("10.253.1.5"), NoEchoes: true}) {
+		t.Errorf("icmp term %+v", errs)
 	}
 }
 

@@ -344,3 +344,63 @@ func TestTraceMergesTwoProbes(t *testing.T) {
 		t.Errorf("merged %d hops, %d pcapng bytes", len(merged.Hops), len(merged.PcapNG))
 	}
 }
+
+// The ICMP trace across nodes as the plugin runs it: both halves share the
+// planned echo id. Another run's ICMP trace to the same pod, at the same time
+// with its own id, stays out of this run's far capture and its correlation.
+func TestTraceMergesTwoICMPProbes(t *testing.T) {
+	topo := pathtest.NewTwoNodes(t)
+	hops := twoNodeHops(t, topo)
+	const id, otherID, count = 0x5a01, 0x5a02, 2
+	icmpSpec := func(id int, hops []v1alpha1.TraceHop) v1alpha1.TraceSpec {
+		return v1alpha1.TraceSpec{Source: topo.A.PodNetns(), Destination: topo.B.PodIP.String(), Proto: v1alpha1.TraceICMP,
+			Hops: hops, Count: count, ProbeTimeoutMillis: 800, ICMPID: id, PcapOut: true}
+	}
+
+	capturing := make(chan struct{})
+	farDone := make(chan v1alpha1.CheckResult)
+	go func() {
+		far := v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Proto: v1alpha1.TraceICMP, Hops: hops[5:], Count: count,
+			ICMPID: id, CaptureOnlyMillis: 3000}
+		var once bool
+		farDone <- (&Check{}).Run(context.Background(), v1alpha1.CheckSpec{ID: "far", Check: v1alpha1.CheckTrace, Trace: &far},
+			func(string) {
+				if !once {
+					once = true
+					close(capturing)
+				}
+			})
+	}()
+	<-capturing
+	other := runTrace(t, icmpSpec(otherID, hops[:1])) // another run's echoes, same source and destination
+	sender := runTrace(t, icmpSpec(id, hops[:5]))
+	far := <-farDone
+	if far.Status != v1alpha1.StatusPass || len(far.Trace.PcapNG) == 0 {
+		t.Fatalf("far half: %s %s %s", far.Status, far.Summary, far.Error)
+	}
+	if other.Status != v1alpha1.StatusPass {
+		t.Fatalf("the other run's trace: %s %s", other.Status, other.Summary)
+	}
+	// Only this trace's echoes and replies reached the far capture.
+	for _, h := range far.Trace.Hops {
+		if h.Packets != 2*count {
+			t.Errorf("far hop %s kept %d packets, want %d (this trace's echoes and replies only)", h.Label, h.Packets, 2*count)
+		}
+	}
+	if p := sender.Trace.Probes[0]; p.LastHop != hopUnderlayA || p.ICMPID != id {
+		t.Fatalf("sender half: last hop %s id %#x", p.LastHop, p.ICMPID)
+	}
+
+	merged, err := Merge(sender.Trace, far.Trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range merged.Probes {
+		if !equalStrings(seen(p, v1alpha1.TraceDirRequest), allHops) || p.Reply == nil || p.Reply.FirstHop != hopPodB || p.Reply.Kind != "echo-reply" {
+			t.Errorf("%s: seen %v reply %+v", p.Tag, seen(p, v1alpha1.TraceDirRequest), p.Reply)
+		}
+	}
+	if status, summary := Summarize(merged); status != v1alpha1.StatusPass || summary != "2/2 answered" {
+		t.Errorf("merged: %s %q", status, summary)
+	}
+}
