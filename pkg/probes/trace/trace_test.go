@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -304,21 +305,8 @@ func TestTraceMergesTwoProbes(t *testing.T) {
 	hops := twoNodeHops(t, topo)
 	const firstPort, count = 62000, 2
 
-	capturing := make(chan struct{})
-	farDone := make(chan v1alpha1.CheckResult)
-	go func() {
-		far := v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Port: serverPort, Hops: hops[5:], Count: count,
-			SourcePort: firstPort, CaptureOnlyMillis: 3000}
-		var once bool
-		farDone <- (&Check{}).Run(context.Background(), v1alpha1.CheckSpec{ID: "far", Check: v1alpha1.CheckTrace, Trace: &far},
-			func(string) {
-				if !once {
-					once = true
-					close(capturing)
-				}
-			})
-	}()
-	<-capturing
+	farDone := startFarHalf(v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Port: serverPort, Hops: hops[5:], Count: count,
+		SourcePort: firstPort, CaptureOnlyMillis: 3000})
 	spec := tcpSpec(topo, hops[:5], count)
 	spec.SourcePort, spec.PcapOut = firstPort, true
 	sender := runTrace(t, spec)
@@ -357,21 +345,8 @@ func TestTraceMergesTwoICMPProbes(t *testing.T) {
 			Hops: hops, Count: count, ProbeTimeoutMillis: 800, ICMPID: id, PcapOut: true}
 	}
 
-	capturing := make(chan struct{})
-	farDone := make(chan v1alpha1.CheckResult)
-	go func() {
-		far := v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Proto: v1alpha1.TraceICMP, Hops: hops[5:], Count: count,
-			ICMPID: id, CaptureOnlyMillis: 3000}
-		var once bool
-		farDone <- (&Check{}).Run(context.Background(), v1alpha1.CheckSpec{ID: "far", Check: v1alpha1.CheckTrace, Trace: &far},
-			func(string) {
-				if !once {
-					once = true
-					close(capturing)
-				}
-			})
-	}()
-	<-capturing
+	farDone := startFarHalf(v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Proto: v1alpha1.TraceICMP, Hops: hops[5:],
+		Count: count, ICMPID: id, CaptureOnlyMillis: 3000})
 	other := runTrace(t, icmpSpec(otherID, hops[:1])) // another run's echoes, same source and destination
 	sender := runTrace(t, icmpSpec(id, hops[:5]))
 	far := <-farDone
@@ -403,4 +378,19 @@ func TestTraceMergesTwoICMPProbes(t *testing.T) {
 	if status, summary := Summarize(merged); status != v1alpha1.StatusPass || summary != "2/2 answered" {
 		t.Errorf("merged: %s %q", status, summary)
 	}
+}
+
+// startFarHalf runs a capture-only trace half as a node agent would, returns
+// once it captures (its first progress line), and delivers its result on the
+// channel when its window ends.
+func startFarHalf(far v1alpha1.TraceSpec) <-chan v1alpha1.CheckResult {
+	capturing := make(chan struct{})
+	done := make(chan v1alpha1.CheckResult, 1)
+	go func() {
+		var once sync.Once
+		done <- (&Check{}).Run(context.Background(), v1alpha1.CheckSpec{ID: "far", Check: v1alpha1.CheckTrace, Trace: &far},
+			func(string) { once.Do(func() { close(capturing) }) })
+	}()
+	<-capturing
+	return done
 }
