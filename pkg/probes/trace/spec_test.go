@@ -4,6 +4,7 @@ package trace
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
@@ -50,27 +51,15 @@ func TestResolveSpecDefaultsAndErrors(t *testing.T) {
 func TestFilterKeepsOwnEchoes(t *testing.T) {
 	far := &traceSpec{proto: v1alpha1.TraceICMP, icmpID: 0x5a01, vxlanPort: 8472, dst: addr("10.253.2.5")}
 	want := []bpf.Term{{Proto: bpf.ProtoICMP, A: addr("10.253.2.5"), EchoID: 0x5a01}}
-	if got := far.filter().Terms; !equalTerms(got, want) {
+	if got := far.filter().Terms; !slices.Equal(got, want) {
 		t.Errorf("far half terms %+v, want %+v", got, want)
 	}
 	sender := *far
 	sender.src = addr("10.253.1.5")
 	want = append(want, bpf.Term{Proto: bpf.ProtoICMP, A: addr("10.253.1.5"), EchoID: 0x5a01})
-	if got := sender.filter().Terms; !equalTerms(got, want) {
+	if got := sender.filter().Terms; !slices.Equal(got, want) {
 		t.Errorf("sender terms %+v, want %+v", got, want)
 	}
-}
-
-func equalTerms(a, b []bpf.Term) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestFilterFollowsNAT(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -68,10 +69,10 @@ func TestTraceSYNSeenOnEveryHopAndAnswered(t *testing.T) {
 		if p.Outcome != "ok" || p.LastHop != hopPodB || p.ISN == 0 {
 			t.Errorf("%s: outcome %s last hop %s", p.Tag, p.Outcome, p.LastHop)
 		}
-		if got := seen(p, v1alpha1.TraceDirRequest); !equalStrings(got, allHops) {
+		if got := seen(p, v1alpha1.TraceDirRequest); !slices.Equal(got, allHops) {
 			t.Errorf("%s: SYN seen on %v, want every hop", p.Tag, got)
 		}
-		if got := seen(p, v1alpha1.TraceDirReply); !equalStrings(got, reversed(allHops)) {
+		if got := seen(p, v1alpha1.TraceDirReply); !slices.Equal(got, reversed(allHops)) {
 			t.Errorf("%s: SYN-ACK seen on %v, want every hop back", p.Tag, got)
 		}
 		r := p.Reply
@@ -172,7 +173,7 @@ func TestTraceDropInNodeBForward(t *testing.T) {
 	if res.Status != v1alpha1.StatusFail || p.Outcome != "timeout" || p.Reply != nil {
 		t.Fatalf("status %s outcome %s reply %+v", res.Status, p.Outcome, p.Reply)
 	}
-	if want := allHops[:7]; p.LastHop != hopVXLANB || !equalStrings(seen(p, v1alpha1.TraceDirRequest), want) {
+	if want := allHops[:7]; p.LastHop != hopVXLANB || !slices.Equal(seen(p, v1alpha1.TraceDirRequest), want) {
 		t.Fatalf("last hop %s, seen on %v; want last %s, seen on %v", p.LastHop, seen(p, v1alpha1.TraceDirRequest), hopVXLANB, want)
 	}
 	if s, _ := sighting(p, v1alpha1.TraceDirRequest, hopPodA); s.Count < 2 {
@@ -204,7 +205,7 @@ func TestTraceRejectInNodeBForward(t *testing.T) {
 	if r.Src != fmt.Sprintf("%s:%d", topo.B.PodIP, serverPort) || !strings.Contains(r.Origin, "nodeB") {
 		t.Errorf("reply from %s, origin %q", r.Src, r.Origin)
 	}
-	if got := seen(p, v1alpha1.TraceDirReply); !equalStrings(got, reversed(allHops[:7])) {
+	if got := seen(p, v1alpha1.TraceDirReply); !slices.Equal(got, reversed(allHops[:7])) {
 		t.Errorf("RST seen on %v, want %v", got, reversed(allHops[:7]))
 	}
 	if s, _ := sighting(p, v1alpha1.TraceDirReply, hopUnderlayB); s.OuterSrc != topo.B.UnderlayIP.String() {
@@ -263,7 +264,7 @@ func TestTraceICMPEcho(t *testing.T) {
 		t.Fatalf("%s: %s", res.Status, res.Summary)
 	}
 	for _, p := range res.Trace.Probes {
-		if p.Outcome != "reply" || !equalStrings(seen(p, v1alpha1.TraceDirRequest), allHops) || p.Reply == nil ||
+		if p.Outcome != "reply" || !slices.Equal(seen(p, v1alpha1.TraceDirRequest), allHops) || p.Reply == nil ||
 			p.Reply.Kind != "echo-reply" || p.Reply.FirstHop != hopPodB {
 			t.Errorf("%s: outcome %s seen %v reply %+v", p.Tag, p.Outcome, seen(p, v1alpha1.TraceDirRequest), p.Reply)
 		}
@@ -289,7 +290,7 @@ func TestTraceDiscoversLocalHops(t *testing.T) {
 		roles = append(roles, h.Role+":"+h.Ifname)
 	}
 	want := []string{"pod:eth0", "host-veth:vethA", "bridge:cni0", "overlay:flannel.1", "underlay:eth0"}
-	if !equalStrings(roles, want) || res.Trace.Hops[3].VXLAN.RemoteVTEP != topo.B.UnderlayIP.String() {
+	if !slices.Equal(roles, want) || res.Trace.Hops[3].VXLAN.RemoteVTEP != topo.B.UnderlayIP.String() {
 		t.Fatalf("hops %v (vxlan %+v), want %v", roles, res.Trace.Hops[3].VXLAN, want)
 	}
 	if p := res.Trace.Probes[0]; len(seen(p, v1alpha1.TraceDirRequest)) != 5 || p.Reply == nil || p.Reply.Kind != "syn-ack" {
@@ -324,7 +325,7 @@ func TestTraceMergesTwoProbes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range merged.Probes {
-		if !equalStrings(seen(p, v1alpha1.TraceDirRequest), allHops) || p.Reply == nil || p.Reply.FirstHop != hopPodB || p.Reply.Kind != "syn-ack" {
+		if !slices.Equal(seen(p, v1alpha1.TraceDirRequest), allHops) || p.Reply == nil || p.Reply.FirstHop != hopPodB || p.Reply.Kind != "syn-ack" {
 			t.Errorf("%s: seen %v reply %+v", p.Tag, seen(p, v1alpha1.TraceDirRequest), p.Reply)
 		}
 	}
@@ -371,7 +372,7 @@ func TestTraceMergesTwoICMPProbes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range merged.Probes {
-		if !equalStrings(seen(p, v1alpha1.TraceDirRequest), allHops) || p.Reply == nil || p.Reply.FirstHop != hopPodB || p.Reply.Kind != "echo-reply" {
+		if !slices.Equal(seen(p, v1alpha1.TraceDirRequest), allHops) || p.Reply == nil || p.Reply.FirstHop != hopPodB || p.Reply.Kind != "echo-reply" {
 			t.Errorf("%s: seen %v reply %+v", p.Tag, seen(p, v1alpha1.TraceDirRequest), p.Reply)
 		}
 	}
