@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/kube"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/plugin/target"
 )
@@ -102,7 +103,7 @@ func (r *run) fallbackReason(res resolved, err error) (string, bool) {
 	case errors.As(err, &patch) && apierrors.IsNotFound(err) && errors.As(err, &status) &&
 		(status.Status().Details == nil || status.Status().Details.Name == ""):
 		return "ephemeral containers are unavailable (the pods/ephemeralcontainers subresource is missing)", true
-	case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "violates PodSecurity"):
+	case kube.IsPodSecurityRejection(err):
 		return fmt.Sprintf("the Pod Security admission of namespace %s rejected the root agent (%s)", res.source.Namespace, podSecurityLevel(err)), true
 	case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "admission webhook"):
 		return "an admission policy rejected the ephemeral agent: " + err.Error(), true

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/kube"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/launch"
@@ -175,16 +173,13 @@ func startFailureCause(err error) string {
 	switch {
 	case errors.As(err, &notReady):
 		return v1alpha1.CauseNodeNotReady
-	case errors.As(err, &agentErr) && imageReasons[agentErr.Reason]:
+	case errors.As(err, &agentErr) && agentErr.ImageUnavailable():
 		return v1alpha1.CauseImage
-	case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "violates PodSecurity"):
+	case kube.IsPodSecurityRejection(err):
 		return v1alpha1.CausePodSecurity
 	}
 	return v1alpha1.CauseOther
 }
-
-// imageReasons are the kubelet's reasons for an image it cannot have.
-var imageReasons = map[string]bool{"ErrImageNeverPull": true, "ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true}
 
 // cleanup deletes every started node pod, in parallel, each on its own fresh
 // context (the run's may be cancelled by now).

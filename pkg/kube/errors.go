@@ -29,6 +29,11 @@ var (
 	psaRE       = regexp.MustCompile(`violates PodSecurity "([a-z]+):([^"]+)": (.*)`)
 )
 
+// IsPodSecurityRejection: err is the Pod Security admission refusing a pod.
+func IsPodSecurityRejection(err error) bool {
+	return apierrors.IsForbidden(err) && psaRE.MatchString(err.Error())
+}
+
 // Explain rewrites err into one line that says what the user must do. Errors it
 // does not recognise come back unchanged (they already carry their context).
 func Explain(err error) error {

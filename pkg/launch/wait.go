@@ -169,6 +169,16 @@ type AgentError struct {
 	Reason, Message             string
 }
 
+// ImageUnavailable: the kubelet cannot have the agent's image on the node
+// (not there, not pullable, or not a valid reference).
+func (e *AgentError) ImageUnavailable() bool {
+	switch e.Reason {
+	case "ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff", "InvalidImageName":
+		return true
+	}
+	return false
+}
+
 func (e *AgentError) Error() string {
 	switch e.Reason {
 	case "ErrImageNeverPull", "ErrImagePull", "ImagePullBackOff":
