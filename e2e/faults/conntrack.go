@@ -213,24 +213,51 @@ func ConntrackCounts() (map[string]int, error) {
 
 func hasKey(m map[string]int, k string) bool { _, ok := m[k]; return ok }
 
-// statEntries is the first column of the first CPU row.
+// statEntries is the "entries" column of the stat file: the namespace's
+// nf_conntrack_count, the same on every CPU row.
 func statEntries(path string) (int, error) {
+	entries, _, err := readConntrackStat(path)
+	return int(entries), err
+}
+
+// readConntrackStat reads /proc/.../net/stat/nf_conntrack: a header naming
+// the columns, then one hex row per CPU. It returns the entries column and
+// every column summed over the CPUs. (The e2e library reads it on its own,
+// not with the probe's parser, so the faults are checked independently of
+// the code under test.)
+func readConntrackStat(path string) (entries uint64, sums map[string]uint64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	sc.Scan() // header
 	if !sc.Scan() {
-		return 0, fmt.Errorf("%s: no rows", path)
+		return 0, nil, fmt.Errorf("%s: no header", path)
 	}
-	fields := strings.Fields(sc.Text())
-	if len(fields) == 0 {
-		return 0, fmt.Errorf("%s: empty row", path)
+	names := strings.Fields(sc.Text())
+	sums = map[string]uint64{}
+	rows := 0
+	for sc.Scan() {
+		for i, field := range strings.Fields(sc.Text()) {
+			if i >= len(names) {
+				break
+			}
+			v, err := strconv.ParseUint(field, 16, 64)
+			if err != nil {
+				return 0, nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if names[i] == "entries" && rows == 0 {
+				entries = v
+			}
+			sums[names[i]] += v
+		}
+		rows++
 	}
-	n, err := strconv.ParseUint(fields[0], 16, 32)
-	return int(n), err
+	if rows == 0 {
+		return 0, nil, fmt.Errorf("%s: no rows", path)
+	}
+	return entries, sums, sc.Err()
 }
 
 // ConntrackCount is nf_conntrack_count of the namespace at netnsPath.
@@ -349,37 +376,16 @@ func ConntrackDummies(netnsPath string) (int, error) {
 // ConntrackDrops is the drop counter of the namespace at netnsPath, summed
 // over CPUs: new connections refused an entry because the table was full.
 func ConntrackDrops(netnsPath string) (uint64, error) {
-	var total uint64
+	var drops uint64
 	err := inNetns(netnsPath, func() error {
-		f, err := os.Open("/proc/thread-self/net/stat/nf_conntrack")
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Scan()
-		col := -1
-		for i, name := range strings.Fields(sc.Text()) {
-			if name == "drop" {
-				col = i
-			}
-		}
-		if col < 0 {
+		_, sums, err := readConntrackStat("/proc/thread-self/net/stat/nf_conntrack")
+		if _, ok := sums["drop"]; err == nil && !ok {
 			return errors.New("no drop column")
 		}
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if col < len(fields) {
-				v, err := strconv.ParseUint(fields[col], 16, 64)
-				if err != nil {
-					return err
-				}
-				total += v
-			}
-		}
-		return sc.Err()
+		drops = sums["drop"]
+		return err
 	})
-	return total, err
+	return drops, err
 }
 
 // ConntrackResidue lists what of a ConntrackTableFull on the node at
