@@ -21,7 +21,9 @@ import (
 //   - fresh-agent: each iteration on a new client pod, so it pays for adding
 //     the ephemeral container and waiting for it to run (the pod is created
 //     and made Ready outside the timer);
-//   - reused-agent: the same pod every time, the agent already running.
+//   - reused-agent: the same pod every time, the agent already running;
+//   - node-mode: --mode node, node pods on both nodes, snapshots, namespace
+//     scans and a trace per address (its far capture window included).
 //
 // Besides ns/op it reports the median in ms (median-ms), steadier than the
 // mean on a shared machine. Iterations are slow, so fix their number:
@@ -45,8 +47,8 @@ func BenchmarkTimeToVerdict(b *testing.B) {
 		return name
 	}
 	// Not c.Netcheck: it logs every run's whole output into the benchmark's log.
-	runBinary := func(b *testing.B, binary, client string) time.Duration {
-		cmd := netcheckCmd(c, "-n", ns, client, "--to", "svc/web", "-o", "json")
+	runBinary := func(b *testing.B, binary, client string, extra ...string) time.Duration {
+		cmd := netcheckCmd(c, append([]string{"-n", ns, client, "--to", "svc/web", "-o", "json"}, extra...)...)
 		cmd.Path, cmd.Args[0] = binary, binary
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -88,6 +90,16 @@ func BenchmarkTimeToVerdict(b *testing.B) {
 		var took []time.Duration
 		for i := 0; i < b.N; i++ {
 			took = append(took, run(b, client))
+		}
+		reportMedian(b, took, "median-ms")
+	})
+	b.Run("node-mode", func(b *testing.B) {
+		b.StopTimer()
+		client := newClient(b)
+		b.StartTimer()
+		var took []time.Duration
+		for i := 0; i < b.N; i++ {
+			took = append(took, runBinary(b, c.NetcheckPath, client, "--mode", "node"))
 		}
 		reportMedian(b, took, "median-ms")
 	})
