@@ -130,27 +130,46 @@ func ConntrackTableFull(t testing.TB, netnsPath string) ConntrackFill {
 // and the NOTRACK rules in the namespace at netnsPath.
 func RepairConntrack(t testing.TB, netnsPath string) {
 	t.Helper()
+	done, err := RepairConntrackLeftovers(netnsPath)
+	for _, d := range done {
+		t.Logf("faults: %s", d)
+	}
+	if err != nil {
+		t.Fatalf("faults: %v", err)
+	}
+}
+
+// RepairConntrackLeftovers is RepairConntrack for callers without a test,
+// such as a TestMain holding the e2e lock: a binary killed while the table was
+// full must not leave the machine's nf_conntrack_max lowered until some later
+// run happens to inject the same fault. It returns what it repaired.
+func RepairConntrackLeftovers(netnsPath string) ([]string, error) {
+	var done []string
 	if data, err := os.ReadFile(conntrackMaxSaved); err == nil {
 		if orig, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && orig > 0 {
 			if err := writeHostConntrackMax(orig); err != nil {
-				t.Fatalf("faults: restore nf_conntrack_max=%d left by an earlier run: %v", orig, err)
+				return done, fmt.Errorf("restore nf_conntrack_max=%d left by an earlier run: %w", orig, err)
 			}
-			t.Logf("faults: restored nf_conntrack_max=%d left lowered by an earlier run", orig)
+			done = append(done, fmt.Sprintf("restored nf_conntrack_max=%d left lowered by an earlier run", orig))
 		}
 		_ = os.Remove(conntrackMaxSaved)
 	}
-	if n, err := deleteConntrackDummies(netnsPath); err != nil {
-		t.Fatalf("faults: %v", err)
-	} else if n > 0 {
-		t.Logf("faults: deleted %d dummy conntrack entries left by an earlier run", n)
+	n, err := deleteConntrackDummies(netnsPath)
+	if err != nil {
+		return done, err
+	}
+	if n > 0 {
+		done = append(done, fmt.Sprintf("deleted %d dummy conntrack entries left by an earlier run", n))
 	}
 	for _, r := range notrackRules() {
 		for {
 			if _, err := iptables(netnsPath, append([]string{"-t", "raw", "-D"}, r...)...); err != nil {
 				break // no (more) such rule
 			}
+			done = append(done, "deleted a NOTRACK rule left by an earlier run: "+strings.Join(r, " "))
 		}
 	}
+	return done, nil
 }
 
 // notrackRules are chain and rule of the raw-table exemptions for the

@@ -46,8 +46,10 @@ var (
 // of different packages share one cluster and some inject cluster-wide faults,
 // so they run one at a time even under `go test ./e2e/...`), checks that the
 // cluster answers, rebuilds and imports the tree's probe and echo images
-// (skip with NETCHECK_E2E_SKIP_IMPORT=1), then runs the tests.
-func Main(m *testing.M) int {
+// (skip with NETCHECK_E2E_SKIP_IMPORT=1), runs each of before (repairs of
+// what a killed earlier binary left behind: they need the lock, since another
+// package's binary may hold a fault on purpose), then runs the tests.
+func Main(m *testing.M, before ...func(*Cluster) error) int {
 	l, err := lab.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -71,6 +73,12 @@ func Main(m *testing.M) int {
 		cancel()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: import images:", err)
+			return 1
+		}
+	}
+	for _, fn := range before {
+		if err := fn(c); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
 		}
 	}

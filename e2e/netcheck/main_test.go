@@ -14,10 +14,27 @@
 package netcheck
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
+	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/cluster/lab"
+	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/faults"
 	"github.com/kubectl-netcheck/kubectl-netcheck/e2e/framework"
 )
 
-func TestMain(m *testing.M) { os.Exit(framework.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(framework.Main(m, repairNodeWideLeftovers)) }
+
+// repairNodeWideLeftovers undoes the machine-wide faults a killed earlier run
+// left in place (a lowered nf_conntrack_max would starve every later test),
+// before any test starts.
+func repairNodeWideLeftovers(*framework.Cluster) error {
+	done, err := faults.RepairConntrackLeftovers(lab.Node2.NetnsPath())
+	for _, d := range done {
+		fmt.Fprintln(os.Stderr, "e2e: repair:", d)
+	}
+	if err != nil {
+		return fmt.Errorf("repair conntrack leftovers: %w", err)
+	}
+	return nil
+}
