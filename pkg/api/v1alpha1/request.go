@@ -10,8 +10,14 @@ type ProbeRequest struct {
 	// Netns, when set, runs the pod-view checks (tcp, icmp, dns, netinfo) inside
 	// that network namespace instead of the probe's own: node mode checks "from
 	// the pod" this way. Node checks (nodeinfo, nsscan, trace) ignore it.
-	Netns  *NetnsRef   `json:"netns,omitempty"`
-	Checks []CheckSpec `json:"checks"`
+	Netns *NetnsRef `json:"netns,omitempty"`
+	// StopOnStdin asks the probe to end every capture-only trace early (after
+	// a short linger) once a line "stop" arrives on stdin or stdin ends: the
+	// plugin sends it when the sender's probes are done, which no far half can
+	// tell by itself. A capture's own window stays its upper bound. A probe
+	// that predates the field ignores it and captures its whole window.
+	StopOnStdin bool        `json:"stopOnStdin,omitempty"`
+	Checks      []CheckSpec `json:"checks"`
 }
 
 // Check names. Each names one package under pkg/probes.
