@@ -112,6 +112,15 @@ func runCmd(ctx context.Context, args []string, s Streams) int {
 		defer lease.Close()
 		fmt.Fprintf(s.Err, "netcheck-probe run: agent says %s\n", info)
 	}
+	switch {
+	case !req.StopOnStdin:
+	case *b64 == "" && *file == "":
+		// stdin carried the request and is at its end: it cannot also say
+		// when to stop, so the captures run their whole windows.
+		fmt.Fprintln(s.Err, "netcheck-probe run: stopOnStdin ignored: the request itself came on stdin")
+	case s.In != nil:
+		ctx = stopOnStdin(ctx, s.In)
+	}
 	reg, release := builtin.ForRequest(req)
 	defer release()
 	Run(ctx, reg, req, s.Out)
