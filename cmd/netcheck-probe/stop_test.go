@@ -16,20 +16,22 @@ import (
 
 // A run asked to stop on stdin ends its capture-only trace when the plugin
 // writes "stop" or closes stdin, long before the capture window, and keeps
-// what it captured; a run not asked (an older plugin) captures its whole
-// window whatever stdin does.
+// what it captured; only the stop line vouches that the sender was done. A
+// run not asked (an older plugin) captures its whole window whatever stdin
+// does.
 func TestRunStopsCaptureOnStdin(t *testing.T) {
 	netnstest.SkipUnlessRoot(t)
 	bin := probeBinary(t)
 	for i, tc := range []struct {
-		name        string
-		stopOnStdin bool
-		window      time.Duration
-		tell        func(stdin io.WriteCloser) error
+		name          string
+		stopOnStdin   bool
+		window        time.Duration
+		tell          func(stdin io.WriteCloser) error
+		wantRequested bool
 	}{
-		{"stop line", true, 30 * time.Second, func(w io.WriteCloser) error { _, err := io.WriteString(w, "stop\n"); return err }},
-		{"stdin closed", true, 30 * time.Second, func(w io.WriteCloser) error { return w.Close() }},
-		{"not asked", false, 1500 * time.Millisecond, func(w io.WriteCloser) error { return w.Close() }},
+		{"stop line", true, 30 * time.Second, func(w io.WriteCloser) error { _, err := io.WriteString(w, "stop\n"); return err }, true},
+		{"stdin closed", true, 30 * time.Second, func(w io.WriteCloser) error { return w.Close() }, false},
+		{"not asked", false, 1500 * time.Millisecond, func(w io.WriteCloser) error { return w.Close() }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := netnstest.NewPair(t)
@@ -94,8 +96,8 @@ func TestRunStopsCaptureOnStdin(t *testing.T) {
 			if evs[len(evs)-1].Type != v1alpha1.EventDone || res == nil || res.Status != v1alpha1.StatusPass || res.Trace == nil {
 				t.Fatalf("want a passed far half and done, got %s", stdout.String())
 			}
-			if res.Trace.StoppedOnRequest != tc.stopOnStdin {
-				t.Errorf("stopped on request %t, want %t", res.Trace.StoppedOnRequest, tc.stopOnStdin)
+			if res.Trace.StoppedOnRequest != tc.wantRequested {
+				t.Errorf("stopped on request %t, want %t", res.Trace.StoppedOnRequest, tc.wantRequested)
 			}
 			if !tc.stopOnStdin && res.DurationMillis < float64(tc.window.Milliseconds()) {
 				t.Errorf("a run not asked to stop captured %.0f ms, less than its window %s", res.DurationMillis, tc.window)

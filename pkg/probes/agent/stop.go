@@ -6,24 +6,22 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes"
 )
 
-// StopLine is the line on stdin that ends a run's capture-only traces early
-// (ProbeRequest.StopOnStdin).
-const StopLine = "stop"
-
-// stopOnStdin returns ctx carrying a stop signal (probes.WithStop) that
-// closes once in delivers the line StopLine or ends. The end counts too: a
-// plugin that closes its side, or an exec transport that cannot carry the
-// line but can close stdin, means the same. Other lines are ignored.
+// stopOnStdin returns ctx carrying a probes.Stop fed by in: the line
+// v1alpha1.StopLine requests it (the plugin says the sender is done); the end
+// of in abandons it (the plugin hung up, or a transport closed stdin), which
+// ends the captures as well but vouches for nothing. Other lines are ignored.
 func stopOnStdin(ctx context.Context, in io.Reader) context.Context {
-	stop := make(chan struct{})
+	stop := probes.NewStop()
 	go func() {
-		defer close(stop)
+		defer stop.Abandon() // no-op after Request
 		sc := bufio.NewScanner(in)
 		for sc.Scan() {
-			if strings.TrimSpace(sc.Text()) == StopLine {
+			if strings.TrimSpace(sc.Text()) == v1alpha1.StopLine {
+				stop.Request()
 				return
 			}
 		}

@@ -10,43 +10,49 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes"
 )
 
-// The stop signal closes on the stop line or the end of stdin, and not on
-// anything else the stream carries.
+// The stop line requests the stop, the end of stdin abandons it, and nothing
+// else the stream carries fires it.
 func TestStopOnStdin(t *testing.T) {
 	for name, tc := range map[string]struct {
-		input string
-		eof   bool
-		want  bool
+		input         string
+		eof           bool
+		fires         bool
+		wantRequested bool
 	}{
-		"stop line":          {input: "stop\n", want: true},
-		"stop among noise":   {input: "hello\n  stop  \n", want: true},
-		"end of stdin":       {eof: true, want: true},
-		"other lines, open":  {input: "stopping\nstart\n", want: false},
-		"partial line, open": {input: "sto", want: false},
+		"stop line":          {input: "stop\n", fires: true, wantRequested: true},
+		"stop among noise":   {input: "hello\n  stop  \n", fires: true, wantRequested: true},
+		"stop then eof":      {input: "stop\n", eof: true, fires: true, wantRequested: true},
+		"end of stdin":       {eof: true, fires: true},
+		"other lines, eof":   {input: "stopping\n", eof: true, fires: true},
+		"other lines, open":  {input: "stopping\nstart\n"},
+		"partial line, open": {input: "sto"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			pr, pw := io.Pipe()
 			defer pw.Close()
-			stop := probes.Stop(stopOnStdin(context.Background(), pr))
+			stop := probes.StopOf(stopOnStdin(context.Background(), pr))
 			go func() {
 				_, _ = io.Copy(pw, strings.NewReader(tc.input))
 				if tc.eof {
 					_ = pw.Close()
 				}
 			}()
-			// Closing gets a generous deadline; staying open is judged after
-			// a grace period for the reader to have consumed the input.
+			// Firing gets a generous deadline; not firing is judged after a
+			// grace period for the reader to have consumed the input.
 			wait := 5 * time.Second
-			if !tc.want {
+			if !tc.fires {
 				wait = 300 * time.Millisecond
 			}
 			select {
-			case <-stop:
-				if !tc.want {
+			case <-stop.Done():
+				if !tc.fires {
 					t.Fatal("stopped, want still capturing")
 				}
+				if stop.Requested() != tc.wantRequested {
+					t.Errorf("requested %t, want %t", stop.Requested(), tc.wantRequested)
+				}
 			case <-time.After(wait):
-				if tc.want {
+				if tc.fires {
 					t.Fatal("not stopped")
 				}
 			}

@@ -22,7 +22,7 @@ func TestFarHalfStopsWhenTheSenderIsDone(t *testing.T) {
 	hops := twoNodeHops(t, topo)
 	const firstPort, count, window = 62100, 2, 10 * time.Second
 
-	stop := make(chan struct{})
+	stop := probes.NewStop()
 	farDone := startFarHalf(probes.WithStop(context.Background(), stop), v1alpha1.TraceSpec{
 		Destination: topo.B.PodIP.String(), Port: serverPort, Hops: hops[5:], Count: count,
 		SourcePort: firstPort, CaptureOnlyMillis: int(window.Milliseconds())})
@@ -30,7 +30,7 @@ func TestFarHalfStopsWhenTheSenderIsDone(t *testing.T) {
 	spec.SourcePort, spec.PcapOut = firstPort, true
 	sender := runTrace(t, spec)
 
-	close(stop)
+	stop.Request()
 	stopped := time.Now()
 	var far v1alpha1.CheckResult
 	select {
@@ -54,8 +54,8 @@ func TestFarHalfStopsWhenTheSenderIsDone(t *testing.T) {
 	}
 }
 
-// waitCapture says what ended a capture-only half: only the stop counts as
-// "stopped on request"; the window and a cancelled run do not.
+// waitCapture says what ended a capture-only half: only the stop counts;
+// the window and a cancelled run do not.
 func TestWaitCaptureSaysWhatEndedIt(t *testing.T) {
 	closed := make(chan struct{})
 	close(closed)
@@ -70,11 +70,10 @@ func TestWaitCaptureSaysWhatEndedIt(t *testing.T) {
 		"stop":           {context.Background(), time.Hour, closed, true},
 		"window":         {context.Background(), time.Millisecond, nil, false},
 		"cancelled run":  {cancelled, time.Hour, nil, false},
-		"no stop signal": {context.Background(), time.Millisecond, probes.Stop(context.Background()), false},
-		"stop from ctx":  {probes.WithStop(context.Background(), closed), time.Hour, probes.Stop(probes.WithStop(context.Background(), closed)), true},
+		"no stop signal": {context.Background(), time.Millisecond, probes.StopOf(context.Background()).Done(), false},
 	} {
 		if got := waitCapture(tc.ctx, tc.window, tc.stop); got != tc.want {
-			t.Errorf("%s: stopped on request %t, want %t", name, got, tc.want)
+			t.Errorf("%s: stopped early %t, want %t", name, got, tc.want)
 		}
 	}
 }

@@ -73,7 +73,11 @@ func (c *Check) Run(ctx context.Context, spec v1alpha1.CheckSpec, progress probe
 	stoppedOnRequest := false
 	if s.captureOnly > 0 {
 		report(progress, "capturing on %d hops for %s", len(hops), s.captureOnly)
-		stoppedOnRequest = waitCapture(ctx, s.captureOnly, probes.Stop(ctx))
+		stop := probes.StopOf(ctx)
+		// Only a requested stop vouches that the sender was done; one that
+		// merely ended the wait (the plugin hung up) leaves the plugin to
+		// judge the capture's end by the clocks, as for a full window.
+		stoppedOnRequest = waitCapture(ctx, s.captureOnly, stop.Done()) && stop.Requested()
 	} else {
 		report(progress, "capturing on %d hops, sending %d %s probes to %s", len(hops), s.count, s.proto, s.dstString())
 		var sendErr error
@@ -108,7 +112,7 @@ func (c *Check) Run(ctx context.Context, spec v1alpha1.CheckSpec, progress probe
 }
 
 // waitCapture lets a capture-only half capture until its window ends, ctx
-// ends, or stop closes (the sender is done), and says whether stop ended it.
+// ends, or stop closes, and says whether stop ended it.
 // After stop it captures linger longer, within the window, for packets still
 // in flight: the plugin's word travels faster than nothing, but not by much.
 func waitCapture(ctx context.Context, window time.Duration, stop <-chan struct{}) bool {
