@@ -82,6 +82,11 @@ type nodeProbe struct {
 	// block, when set, holds the exec of the sender (the one with traces and
 	// Netns) until ctx ends: a run interrupted during its checks.
 	block bool
+	// older, when set, is a probe that predates ProbeRequest.StopOnStdin: it
+	// never reads stdin, which the kubelet's pipe takes in all the same
+	// (stdinDrained counts those copies, done once the plugin ends stdin).
+	older        bool
+	stdinDrained sync.WaitGroup
 	// senderDelay, when set, is how long each sender trace takes.
 	senderDelay time.Duration
 	// sendersDone is when the last sender trace result was written;
@@ -100,6 +105,14 @@ func isCaptureOnly(spec v1alpha1.CheckSpec) bool {
 // Without the ask, or without stdin (an older plugin), it is its window, which
 // the fake skips.
 func (p *nodeProbe) waitForStop(ctx context.Context, stdin io.Reader, req v1alpha1.ProbeRequest) bool {
+	if p.older {
+		if stdin != nil {
+			p.stdinDrained.Go(func() { _, _ = io.Copy(io.Discard, stdin) })
+		}
+		// Its window, outlasting the fake's senders (the real one is 5 s).
+		time.Sleep(300 * time.Millisecond)
+		return false
+	}
 	if !req.StopOnStdin || stdin == nil {
 		return false
 	}
@@ -644,6 +657,36 @@ func TestFarHalvesStopOnceTheSendersAreDone(t *testing.T) {
 		if len(res.Trace.Hops) != 10 || strings.Contains(res.Summary, "far side not captured") {
 			t.Errorf("%s: %d hops, summary %q; want both nodes merged", id, len(res.Trace.Hops), res.Summary)
 		}
+	}
+}
+
+// A probe older than the stop on stdin ignores the field and captures its
+// whole window: the traces merge as before, and the plugin still ends the
+// far execs' stdin once they are over (no goroutine left reading it).
+func TestFarHalvesOfAnOlderProbe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(nodeCluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	nodeKubelet(ctx, client)
+	probe := &nodeProbe{older: true}
+	cfg := config(t, "client", "pod/web-2:8080")
+	cfg.Mode, cfg.NodeNamespace = ModeNode, "ops"
+	rep, err := Run(ctx, Deps{Client: client, Executor: probe, NameSuffix: func() string { return "aaaaa" }}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"trace:10.244.1.12:8080", "trace:icmp:10.244.1.12"} {
+		res := findResult(t, rep, id)
+		if len(res.Trace.Hops) != 10 || strings.Contains(res.Summary, "far side not captured") {
+			t.Errorf("%s: %d hops, summary %q; want both nodes merged", id, len(res.Trace.Hops), res.Summary)
+		}
+	}
+	drained := make(chan struct{})
+	go func() { probe.stdinDrained.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the far execs' stdin never ended: client-go's copy of it would leak")
 	}
 }
 

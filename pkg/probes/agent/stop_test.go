@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes"
 )
 
@@ -57,5 +58,16 @@ func TestStopOnStdin(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A newer plugin adds fields to the request (stopOnStdin did): a probe that
+// does not know one must still run the request, not reject it.
+func TestReadRequestIgnoresFieldsItDoesNotKnow(t *testing.T) {
+	body := `{"apiVersion":"` + v1alpha1.APIVersion + `","kind":"ProbeRequest","aFieldFromTheFuture":true,` +
+		`"checks":[{"id":"t","check":"tcp","tcp":{"address":"10.0.0.1:80"}}]}`
+	req, err := ReadRequest("", "", strings.NewReader(body))
+	if err != nil || len(req.Checks) != 1 {
+		t.Fatalf("request with an unknown field: %v, %d checks", err, len(req.Checks))
 	}
 }
