@@ -31,7 +31,8 @@ const usage = `netcheck-probe: the kubectl-netcheck probe.
 Usage:
   netcheck-probe agent [--idle-timeout 15m] [--socket @netcheck-agent]
   netcheck-probe run [--request-b64 B64 | --request FILE] [--agent-socket @netcheck-agent]
-      (without --request-b64/--request the ProbeRequest JSON is read from stdin)
+      (without --request-b64/--request the ProbeRequest JSON is read from stdin; otherwise, when the
+      request sets stopOnStdin, a line "stop" on stdin ends its capture-only traces early)
   netcheck-probe version
 `
 
