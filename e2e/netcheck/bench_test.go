@@ -23,7 +23,8 @@ import (
 //     and made Ready outside the timer);
 //   - reused-agent: the same pod every time, the agent already running;
 //   - node-mode: --mode node, node pods on both nodes, snapshots, namespace
-//     scans and a trace per address (its far capture window included).
+//     scans and a trace per address (its far captures, which stop once the
+//     sender is done).
 //
 // Besides ns/op it reports the median in ms (median-ms), steadier than the
 // mean on a shared machine. Iterations are slow, so fix their number:

@@ -221,7 +221,7 @@ func (r *run) onNode(ctx context.Context, agents *nodeAgents, node string, req v
 	if !ok {
 		return failedIn(req, node, agents.unwatched(node))
 	}
-	results, err := r.nodeExec(ctx, agent, req, onEvent)
+	results, err := r.nodeExec(ctx, agent, req, nil, onEvent)
 	if err != nil {
 		return failedIn(req, node, err)
 	}

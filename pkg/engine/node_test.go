@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -81,11 +82,71 @@ type nodeProbe struct {
 	// block, when set, holds the exec of the sender (the one with traces and
 	// Netns) until ctx ends: a run interrupted during its checks.
 	block bool
+	// older, when set, is a probe that predates ProbeRequest.StopOnStdin: it
+	// never reads stdin, which the kubelet's pipe takes in all the same
+	// (stdinDrained counts those copies, done once the plugin ends stdin).
+	older        bool
+	stdinDrained sync.WaitGroup
+	// senderDelay, when set, is how long each sender trace takes.
+	senderDelay time.Duration
+	// sendersDone is when the last sender trace result was written;
+	// stopHeard when each far halves' exec read the stop line on stdin.
+	sendersDone time.Time
+	stopHeard   []time.Time
+}
+
+// isCaptureOnly says spec is a far half.
+func isCaptureOnly(spec v1alpha1.CheckSpec) bool {
+	return spec.Trace != nil && spec.Trace.CaptureOnlyMillis > 0
+}
+
+// waitForStop plays a far halves' probe asked to stop on stdin: it captures
+// until the stop line (true), the end of stdin, its window, or ctx's end.
+// Without the ask, or without stdin (an older plugin), it is its window, which
+// the fake skips.
+func (p *nodeProbe) waitForStop(ctx context.Context, stdin io.Reader, req v1alpha1.ProbeRequest) bool {
+	if p.older {
+		if stdin != nil {
+			p.stdinDrained.Go(func() { _, _ = io.Copy(io.Discard, stdin) })
+		}
+		// Its window, outlasting the fake's senders (the real one is 5 s).
+		time.Sleep(300 * time.Millisecond)
+		return false
+	}
+	if !req.StopOnStdin || stdin == nil {
+		return false
+	}
+	heard := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdin)
+		for sc.Scan() {
+			if sc.Text() == v1alpha1.StopLine {
+				heard <- true
+				return
+			}
+		}
+		heard <- false
+	}()
+	window := time.Duration(req.Checks[0].Trace.CaptureOnlyMillis) * time.Millisecond
+	select {
+	case stop := <-heard:
+		if stop {
+			p.mu.Lock()
+			p.stopHeard = append(p.stopHeard, time.Now())
+			p.mu.Unlock()
+		}
+		return stop
+	case <-time.After(window):
+	case <-ctx.Done():
+	}
+	return false
 }
 
 type nodeExecRecord struct {
 	Pod string
 	Req v1alpha1.ProbeRequest
+	// Stdin says the exec streamed a stdin to the probe.
+	Stdin bool
 }
 
 // nodeOf is the node a node pod runs on, from its name netcheck-<node>-<suffix>.
@@ -106,7 +167,7 @@ func (p *nodeProbe) Exec(ctx context.Context, req kube.ExecRequest, stdout, _ io
 		return err
 	}
 	p.mu.Lock()
-	p.execs = append(p.execs, nodeExecRecord{Pod: req.Pod, Req: probeReq})
+	p.execs = append(p.execs, nodeExecRecord{Pod: req.Pod, Req: probeReq, Stdin: req.Stdin != nil})
 	p.mu.Unlock()
 	emit := func(ev v1alpha1.Event) {
 		b, _ := json.Marshal(ev)
@@ -120,19 +181,34 @@ func (p *nodeProbe) Exec(ctx context.Context, req kube.ExecRequest, stdout, _ io
 		return ctx.Err()
 	}
 	node := nodeOf(req.Pod)
-	for _, spec := range probeReq.Checks {
-		started := time.Now().UTC()
-		if spec.Trace != nil && spec.Trace.CaptureOnlyMillis > 0 {
+	farHalves := slices.ContainsFunc(probeReq.Checks, isCaptureOnly)
+	stoppedOnRequest := false
+	if farHalves {
+		for _, spec := range probeReq.Checks {
 			prog := v1alpha1.NewEvent(v1alpha1.EventProgress)
 			prog.CheckID, prog.Message = spec.ID, "capturing"
 			emit(prog)
+		}
+		stoppedOnRequest = p.waitForStop(ctx, req.Stdin, probeReq)
+	}
+	for _, spec := range probeReq.Checks {
+		started := time.Now().UTC()
+		if isCaptureOnly(spec) {
 			// The capture lasts until the sender is done: long enough.
 			started = started.Add(-time.Second)
+		} else if spec.Check == v1alpha1.CheckTrace {
+			time.Sleep(p.senderDelay)
 		}
 		res := answer(node, spec)
 		res.ID, res.Check, res.Target, res.Started = spec.ID, spec.Check, spec.Target, started
-		if spec.Trace != nil && spec.Trace.CaptureOnlyMillis > 0 {
+		if isCaptureOnly(spec) {
 			res.DurationMillis = 60_000
+			res.Trace.StoppedOnRequest = stoppedOnRequest
+		}
+		if spec.Check == v1alpha1.CheckTrace && !isCaptureOnly(spec) {
+			p.mu.Lock()
+			p.sendersDone = time.Now() // before the plugin can read the result
+			p.mu.Unlock()
 		}
 		ev := v1alpha1.NewEvent(v1alpha1.EventResult)
 		ev.CheckID, ev.Result = spec.ID, &res
@@ -544,6 +620,76 @@ func TestRunFallbackThatFailsTooSaysBoth(t *testing.T) {
 	}
 }
 
+// The far halves capture until the senders are done, not for their whole
+// window: their exec asks the probe to stop on stdin, and the stop line comes
+// only once every sender's result is in. The merged traces keep the far side.
+func TestFarHalvesStopOnceTheSendersAreDone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(nodeCluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	nodeKubelet(ctx, client)
+	// Slow senders: a stop sent when they start would be heard before they end.
+	probe := &nodeProbe{senderDelay: 100 * time.Millisecond}
+	cfg := config(t, "client", "pod/web-2:8080")
+	cfg.Mode, cfg.NodeNamespace = ModeNode, "ops"
+	rep, err := Run(ctx, Deps{Client: client, Executor: probe, NameSuffix: func() string { return "aaaaa" }}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range probe.records() {
+		far := slices.ContainsFunc(e.Req.Checks, isCaptureOnly)
+		if e.Req.StopOnStdin != far || e.Stdin != far {
+			t.Errorf("exec on %s (far halves: %t): stopOnStdin %t, stdin %t; only far halves get them",
+				nodeOf(e.Pod), far, e.Req.StopOnStdin, e.Stdin)
+		}
+	}
+	probe.mu.Lock()
+	heard, sendersDone := slices.Clone(probe.stopHeard), probe.sendersDone
+	probe.mu.Unlock()
+	if len(heard) != 1 {
+		t.Fatalf("the far halves' exec heard the stop line %d times, want once", len(heard))
+	}
+	if heard[0].Before(sendersDone) {
+		t.Errorf("the far halves were told to stop %s before the last sender's result", sendersDone.Sub(heard[0]))
+	}
+	for _, id := range []string{"trace:10.244.1.12:8080", "trace:icmp:10.244.1.12"} {
+		res := findResult(t, rep, id)
+		if len(res.Trace.Hops) != 10 || strings.Contains(res.Summary, "far side not captured") {
+			t.Errorf("%s: %d hops, summary %q; want both nodes merged", id, len(res.Trace.Hops), res.Summary)
+		}
+	}
+}
+
+// A probe older than the stop on stdin ignores the field and captures its
+// whole window: the traces merge as before, and the plugin still ends the
+// far execs' stdin once they are over (no goroutine left reading it).
+func TestFarHalvesOfAnOlderProbe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client := fake.NewClientset(nodeCluster(pod("default", "client", "node1", "10.244.0.10", nil))...)
+	nodeKubelet(ctx, client)
+	probe := &nodeProbe{older: true}
+	cfg := config(t, "client", "pod/web-2:8080")
+	cfg.Mode, cfg.NodeNamespace = ModeNode, "ops"
+	rep, err := Run(ctx, Deps{Client: client, Executor: probe, NameSuffix: func() string { return "aaaaa" }}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"trace:10.244.1.12:8080", "trace:icmp:10.244.1.12"} {
+		res := findResult(t, rep, id)
+		if len(res.Trace.Hops) != 10 || strings.Contains(res.Summary, "far side not captured") {
+			t.Errorf("%s: %d hops, summary %q; want both nodes merged", id, len(res.Trace.Hops), res.Summary)
+		}
+	}
+	drained := make(chan struct{})
+	go func() { probe.stdinDrained.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the far execs' stdin never ended: client-go's copy of it would leak")
+	}
+}
+
 func TestMergeTraceNamesAFarSideThatMissedTheProbes(t *testing.T) {
 	hops := func(node string) []v1alpha1.TraceHop {
 		return []v1alpha1.TraceHop{{Node: node, Name: "cni0", Ifname: "cni0"}, {Node: node, Name: "flannel.1", Ifname: "flannel.1"}}
@@ -569,14 +715,22 @@ func TestMergeTraceNamesAFarSideThatMissedTheProbes(t *testing.T) {
 		farEnd     time.Duration // after the sender's start
 		wantStatus v1alpha1.Status
 		wantHops   int
-		wantNote   string
+		// stoppedOnRequest: the far half says the plugin's stop ended it.
+		stoppedOnRequest bool
+		wantNote         string
 	}{
-		{"far side captured throughout", 5 * time.Second, v1alpha1.StatusFail, 4, ""},
-		{"far side stopped early", time.Second, v1alpha1.StatusError, 2, "its capture stopped 500ms before the probes were done"},
+		{"far side captured throughout", 5 * time.Second, v1alpha1.StatusFail, 4, false, ""},
+		{"far side stopped early", time.Second, v1alpha1.StatusError, 2, false, "its capture stopped 500ms before the probes were done"},
+		// Told to stop only after the sender's result arrived, it covered the
+		// probes: an end before the sender's by the clocks is their skew.
+		{"far side stopped on request, its clock behind", time.Second, v1alpha1.StatusFail, 4, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := far
 			f.Started, f.DurationMillis = now.Add(tc.farEnd-5*time.Second), 5000
+			ftr := *f.Trace
+			ftr.StoppedOnRequest = tc.stoppedOnRequest
+			f.Trace = &ftr
 			r := &run{report: &v1alpha1.Report{Source: v1alpha1.Source{Node: "node1"}}}
 			halves := &farHalves{results: map[string]v1alpha1.CheckResult{f.ID: f}, errs: map[string]error{}}
 			s := sender

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
@@ -14,8 +15,9 @@ import (
 // in parallel) and returns the results. Pod-view checks run inside
 // req.Netns keep that pod's vantage, so they read as in pod mode; the node's
 // own checks get the node's. onEvent, when set, sees every event as it
-// arrives (a far trace half says when its capture started).
-func (r *run) nodeExec(ctx context.Context, agent launch.Agent, req v1alpha1.ProbeRequest, onEvent func(v1alpha1.Event)) ([]v1alpha1.CheckResult, error) {
+// arrives (a far trace half says when its capture started); stdin, when set,
+// is streamed to the probe (a far half learns when to stop).
+func (r *run) nodeExec(ctx context.Context, agent launch.Agent, req v1alpha1.ProbeRequest, stdin io.Reader, onEvent func(v1alpha1.Event)) ([]v1alpha1.CheckResult, error) {
 	timeout := r.cfg.Timeout
 	for _, c := range req.Checks {
 		// A capture window must not be cut by a short --timeout.
@@ -23,7 +25,7 @@ func (r *run) nodeExec(ctx context.Context, agent launch.Agent, req v1alpha1.Pro
 	}
 	nodeVantage := plan.NodeVantage(agent.Node)
 	return r.stream(ctx, probeCall{
-		agent: agent, vantage: nodeVantage, timeout: timeout, onEvent: onEvent,
+		agent: agent, vantage: nodeVantage, timeout: timeout, onEvent: onEvent, stdin: stdin,
 		where: fmt.Sprintf("node pod %s/%s (node %s)", agent.Namespace, agent.Pod, agent.Node),
 		vantageOf: func(res v1alpha1.CheckResult) string {
 			if req.Netns != nil && plan.PodViewCheck(res.Check) {

@@ -30,11 +30,13 @@ func (r *run) traceOptions() plan.TraceOptions {
 // traffic is the part of the node view that sends packets. The far halves of
 // the traces start first, on every other node at once; once each has said it
 // is capturing, the source node's agent runs the pod-view checks (fromPod,
-// when set) and the senders of the traces in one exec. Each trace is then
-// merged with its far halves.
+// when set) and the senders of the traces in one exec. As soon as every
+// sender's result is in, the far halves are told to stop (their capture
+// window is only the cap); each trace is then merged with its far halves.
 func (r *run) traffic(ctx context.Context, agents *nodeAgents, fromPod *v1alpha1.ProbeRequest, traces []plan.TracePlan) error {
 	srcNode := r.report.Source.Node
 	far := r.startFarHalves(ctx, agents, traces)
+	defer far.stopCapturing() // every path: the far execs' stdin must end
 	far.waitCapturing(ctx, r.cfg.Timeout)
 
 	req := v1alpha1.NewProbeRequest()
@@ -52,8 +54,9 @@ func (r *run) traffic(ctx context.Context, agents *nodeAgents, fromPod *v1alpha1
 	var sent []v1alpha1.CheckResult
 	if len(req.Checks) > 0 {
 		r.deps.Progress.Infof("running %d checks from node %s (%d traces)", len(req.Checks), srcNode, len(traces))
-		sent = r.onNode(ctx, agents, srcNode, req, nil)
+		sent = r.onNode(ctx, agents, srcNode, req, far.stopAfterSenders(traces))
 	}
+	far.stopCapturing() // the senders' exec is over, whatever became of it
 	far.wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return err
@@ -99,13 +102,41 @@ type farHalves struct {
 	// capturing is closed per check ID once that half captures (or ended).
 	capturing map[string]chan struct{}
 	once      map[string]*sync.Once
+	// stop closes once the senders are done: the far execs' stdin then
+	// tells the probes to stop capturing.
+	stop     chan struct{}
+	stopOnce sync.Once
+}
+
+// stopCapturing tells every far half to stop (once).
+func (f *farHalves) stopCapturing() { f.stopOnce.Do(func() { close(f.stop) }) }
+
+// stopAfterSenders is the senders' event hook: once the result of every
+// sender with far halves has arrived, the far halves stop, without waiting
+// for the slower pod-view checks of the same exec.
+func (f *farHalves) stopAfterSenders(traces []plan.TracePlan) func(v1alpha1.Event) {
+	waiting := map[string]bool{}
+	for _, t := range traces {
+		if t.Problem == "" && len(t.Far) > 0 {
+			waiting[t.Sender.ID] = true
+		}
+	}
+	return func(ev v1alpha1.Event) { // serialized by the stream
+		if ev.Type != v1alpha1.EventResult || !waiting[ev.CheckID] {
+			return
+		}
+		delete(waiting, ev.CheckID)
+		if len(waiting) == 0 {
+			f.stopCapturing()
+		}
+	}
 }
 
 // startFarHalves starts, on each node, one exec with all the far halves
 // planned there.
 func (r *run) startFarHalves(ctx context.Context, agents *nodeAgents, traces []plan.TracePlan) *farHalves {
 	f := &farHalves{results: map[string]v1alpha1.CheckResult{}, errs: map[string]error{},
-		capturing: map[string]chan struct{}{}, once: map[string]*sync.Once{}}
+		capturing: map[string]chan struct{}{}, once: map[string]*sync.Once{}, stop: make(chan struct{})}
 	byNode := map[string][]v1alpha1.CheckSpec{}
 	var order []string
 	for _, t := range traces {
@@ -130,9 +161,13 @@ func (r *run) startFarHalves(ctx context.Context, agents *nodeAgents, traces []p
 		}
 		req := v1alpha1.NewProbeRequest(specs...)
 		req.Parallelism = min(len(specs), maxParallel)
+		// A probe older than the field ignores it and captures its window.
+		req.StopOnStdin = true
 		r.deps.Progress.Infof("capturing on node %s for %d traces", node, len(specs))
 		f.wg.Go(func() {
-			results, err := r.nodeExec(ctx, agent, req, func(ev v1alpha1.Event) {
+			ended := make(chan struct{})
+			defer close(ended)
+			results, err := r.nodeExec(ctx, agent, req, newStopLine(f.stop, ended), func(ev v1alpha1.Event) {
 				if ev.Type == v1alpha1.EventProgress || ev.Type == v1alpha1.EventResult {
 					f.ready(ev.CheckID)
 				}
@@ -208,7 +243,12 @@ func (r *run) mergeTrace(sender v1alpha1.CheckResult, t plan.TracePlan, far *far
 			missing = append(missing, fmt.Sprintf("node %s: %v", h.Node, firstNonEmptyErr(far.errs[h.Node], "no result")))
 		case res.Trace == nil || len(res.Trace.PcapNG) == 0:
 			missing = append(missing, fmt.Sprintf("node %s: %s", h.Node, firstNonEmpty(res.Error, res.Summary, "no capture")))
-		case end(res).Before(senderEnd):
+		// A half that stopped on request was told to after the sender's
+		// result had arrived, so its capture covered the probes whatever the
+		// two nodes' clocks say. Otherwise (its window ran out, or an older
+		// probe) only the clocks can tell; the window's slack absorbs the
+		// usual skew between nodes.
+		case end(res).Before(senderEnd) && !res.Trace.StoppedOnRequest:
 			r.keepCapture(h.Node, res.Trace.PcapNG)
 			missing = append(missing, fmt.Sprintf("node %s: its capture stopped %s before the probes were done",
 				h.Node, senderEnd.Sub(end(res)).Round(time.Millisecond)))

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -25,6 +26,8 @@ type probeCall struct {
 	vantageOf func(v1alpha1.CheckResult) string
 	// onEvent, when set, sees every event as it arrives.
 	onEvent func(v1alpha1.Event)
+	// stdin, when set, is streamed to the probe's stdin.
+	stdin io.Reader
 }
 
 // stream runs req in the call's agent with one exec (the probe runs the checks
@@ -46,6 +49,7 @@ func (r *run) stream(ctx context.Context, c probeCall, req v1alpha1.ProbeRequest
 	exec := kube.ExecRequest{
 		Namespace: c.agent.Namespace, Pod: c.agent.Pod, Container: c.agent.Container,
 		Command: c.agent.RunCommand(base64.StdEncoding.EncodeToString(body)),
+		Stdin:   c.stdin,
 	}
 	err = kube.StreamEvents(ctx, r.deps.Executor, exec, func(raw []byte, ev v1alpha1.Event) error {
 		mu.Lock()

@@ -27,6 +27,11 @@ type ExecRequest struct {
 	Pod       string
 	Container string
 	Command   []string
+	// Stdin, when set, is streamed to the command's stdin (WebSocket and SPDY
+	// both carry it); its end closes the command's stdin where the protocol
+	// can say so. It must end once the exec has: client-go reads it in a
+	// goroutine of its own that nothing else stops.
+	Stdin io.Reader
 }
 
 // Executor runs a command in a container, streaming its stdout and stderr, until
@@ -50,6 +55,7 @@ func (e *RemoteExecutor) Exec(ctx context.Context, req ExecRequest, stdout, stde
 		VersionedParams(&corev1.PodExecOptions{
 			Container: req.Container,
 			Command:   req.Command,
+			Stdin:     req.Stdin != nil,
 			Stdout:    true,
 			Stderr:    true,
 		}, scheme.ParameterCodec).URL()
@@ -66,7 +72,7 @@ func (e *RemoteExecutor) Exec(ctx context.Context, req ExecRequest, stdout, stde
 	if err != nil {
 		return fmt.Errorf("exec into %s/%s (%s): %w", req.Namespace, req.Pod, req.Container, err)
 	}
-	if err := exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr}); err != nil {
+	if err := exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: req.Stdin, Stdout: stdout, Stderr: stderr}); err != nil {
 		return fmt.Errorf("exec into %s/%s (%s): %w", req.Namespace, req.Pod, req.Container, err)
 	}
 	return nil

@@ -52,3 +52,36 @@ func TestExecFallsBackToSPDYWhenTheWebSocketIsForbidden(t *testing.T) {
 		t.Errorf("error %v: want SPDY's own answer, the last one", err)
 	}
 }
+
+// The exec asks the API server for the command's stdin only when the request
+// carries one: an exec with stdin attached but never fed would leave the
+// probe reading a stream nobody writes.
+func TestExecAsksForStdinOnlyWhenGiven(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		stdin []string
+	)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		stdin = append(stdin, r.Method+" stdin="+r.URL.Query().Get("stdin"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	defer srv.Close()
+	cfg := &rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &RemoteExecutor{Config: cfg, Client: client}
+	req := ExecRequest{Namespace: "ns", Pod: "p", Container: "c", Command: []string{"/netcheck-probe", "run"}}
+	_ = e.Exec(context.Background(), req, io.Discard, io.Discard)
+	req.Stdin = strings.NewReader("stop\n")
+	_ = e.Exec(context.Background(), req, io.Discard, io.Discard)
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"GET stdin=", "POST stdin=", "GET stdin=true", "POST stdin=true"}
+	if !slices.Equal(stdin, want) {
+		t.Errorf("requests %q, want %q", stdin, want)
+	}
+}

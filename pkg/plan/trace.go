@@ -13,11 +13,13 @@ import (
 )
 
 // Trace defaults. The SYNs of one trace leave at once, so a trace lasts about
-// one probe timeout; the far captures run that long plus captureSlack, which
-// covers the sender's exec starting after they began capturing (measured on
-// the lab: the sender's trace ends 0.7 s after the far capture starts on a
-// healthy path). A far capture that still ends too early is detected and
-// named, never read as a drop.
+// one probe timeout; the far captures may run that long plus captureSlack,
+// which covers the sender's exec starting after they began capturing
+// (measured on the lab: the sender's trace ends 0.7 s after the far capture
+// starts on a healthy path). That window is a cap: the plugin stops the far
+// captures as soon as the senders are done (ProbeRequest.StopOnStdin), and
+// only a probe without that feature captures all of it. A far capture that
+// still ends too early is detected and named, never read as a drop.
 const (
 	DefaultTraceCount        = 3
 	DefaultTraceProbeTimeout = time.Second
@@ -61,7 +63,7 @@ func (o TraceOptions) withDefaults() TraceOptions {
 	return o
 }
 
-// CaptureWindow is how long the far halves capture.
+// CaptureWindow is how long the far halves capture at most.
 func (o TraceOptions) CaptureWindow() time.Duration {
 	return o.withDefaults().ProbeTimeout + captureSlack
 }

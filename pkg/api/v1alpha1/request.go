@@ -10,9 +10,20 @@ type ProbeRequest struct {
 	// Netns, when set, runs the pod-view checks (tcp, icmp, dns, netinfo) inside
 	// that network namespace instead of the probe's own: node mode checks "from
 	// the pod" this way. Node checks (nodeinfo, nsscan, trace) ignore it.
-	Netns  *NetnsRef   `json:"netns,omitempty"`
-	Checks []CheckSpec `json:"checks"`
+	Netns *NetnsRef `json:"netns,omitempty"`
+	// StopOnStdin asks the probe to end every capture-only trace early (after
+	// a short linger) once the line StopLine arrives on stdin or stdin ends.
+	// The plugin sends the line when the sender's probes are done, which no
+	// far half can tell by itself; only the line sets
+	// TraceResult.StoppedOnRequest. A capture's own window stays its upper
+	// bound. A probe that predates the field ignores it and captures its
+	// whole window.
+	StopOnStdin bool        `json:"stopOnStdin,omitempty"`
+	Checks      []CheckSpec `json:"checks"`
 }
+
+// StopLine is the stdin line that tells a StopOnStdin run the sender is done.
+const StopLine = "stop"
 
 // Check names. Each names one package under pkg/probes.
 const (

@@ -84,6 +84,9 @@ type TraceResult struct {
 	// PcapNG is the capture (one interface block per hop), when TraceSpec.PcapOut
 	// asked for it; base64 in JSON.
 	PcapNG []byte `json:"pcapng,omitempty"`
+	// StoppedOnRequest says a capture-only half ended because the plugin said
+	// the sender was done (ProbeRequest.StopOnStdin), not at its window's end.
+	StoppedOnRequest bool `json:"stoppedOnRequest,omitempty"`
 }
 
 // TraceHopInfo describes one captured hop.

@@ -31,7 +31,8 @@ const usage = `netcheck-probe: the kubectl-netcheck probe.
 Usage:
   netcheck-probe agent [--idle-timeout 15m] [--socket @netcheck-agent]
   netcheck-probe run [--request-b64 B64 | --request FILE] [--agent-socket @netcheck-agent]
-      (without --request-b64/--request the ProbeRequest JSON is read from stdin)
+      (without --request-b64/--request the ProbeRequest JSON is read from stdin; otherwise, when the
+      request sets stopOnStdin, a line "stop" on stdin ends its capture-only traces early)
   netcheck-probe version
 `
 
@@ -111,6 +112,15 @@ func runCmd(ctx context.Context, args []string, s Streams) int {
 	} else {
 		defer lease.Close()
 		fmt.Fprintf(s.Err, "netcheck-probe run: agent says %s\n", info)
+	}
+	switch {
+	case !req.StopOnStdin:
+	case *b64 == "" && *file == "":
+		// stdin carried the request and is at its end: it cannot also say
+		// when to stop, so the captures run their whole windows.
+		fmt.Fprintln(s.Err, "netcheck-probe run: stopOnStdin ignored: the request itself came on stdin")
+	case s.In != nil:
+		ctx = stopOnStdin(ctx, s.In)
 	}
 	reg, release := builtin.ForRequest(req)
 	defer release()

@@ -70,12 +70,14 @@ func (c *Check) Run(ctx context.Context, spec v1alpha1.CheckSpec, progress probe
 	}
 
 	var sent []capture.Probe
+	stoppedOnRequest := false
 	if s.captureOnly > 0 {
 		report(progress, "capturing on %d hops for %s", len(hops), s.captureOnly)
-		select {
-		case <-time.After(s.captureOnly):
-		case <-ctx.Done():
-		}
+		stop := probes.StopOf(ctx)
+		// Only a requested stop vouches that the sender was done; one that
+		// merely ended the wait (the plugin hung up) leaves the plugin to
+		// judge the capture's end by the clocks, as for a full window.
+		stoppedOnRequest = waitCapture(ctx, s.captureOnly, stop.Done()) && stop.Requested()
 	} else {
 		report(progress, "capturing on %d hops, sending %d %s probes to %s", len(hops), s.count, s.proto, s.dstString())
 		var sendErr error
@@ -101,11 +103,34 @@ func (c *Check) Run(ctx context.Context, spec v1alpha1.CheckSpec, progress probe
 		tr.PcapNG = buf.Bytes()
 	}
 	if s.captureOnly > 0 {
+		tr.StoppedOnRequest = stoppedOnRequest
 		return v1alpha1.CheckResult{Status: v1alpha1.StatusPass, Trace: tr,
 			Summary: fmt.Sprintf("captured %d packets on %d hops (far half of a trace)", len(res.Packets), len(hops))}
 	}
 	status, summary := summarize(tr)
 	return v1alpha1.CheckResult{Status: status, Summary: summary, Trace: tr}
+}
+
+// waitCapture lets a capture-only half capture until its window ends, ctx
+// ends, or stop closes, and says whether stop ended it.
+// After stop it captures linger longer, within the window, for packets still
+// in flight: the plugin's word travels faster than nothing, but not by much.
+func waitCapture(ctx context.Context, window time.Duration, stop <-chan struct{}) bool {
+	deadline := time.NewTimer(window)
+	defer deadline.Stop()
+	select {
+	case <-deadline.C:
+		return false
+	case <-ctx.Done():
+		return false
+	case <-stop:
+	}
+	select {
+	case <-time.After(linger):
+	case <-deadline.C:
+	case <-ctx.Done():
+	}
+	return true
 }
 
 func errorResult(err error) v1alpha1.CheckResult {

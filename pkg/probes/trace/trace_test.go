@@ -306,14 +306,14 @@ func TestTraceMergesTwoProbes(t *testing.T) {
 	hops := twoNodeHops(t, topo)
 	const firstPort, count = 62000, 2
 
-	farDone := startFarHalf(v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Port: serverPort, Hops: hops[5:], Count: count,
+	farDone := startFarHalf(context.Background(), v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Port: serverPort, Hops: hops[5:], Count: count,
 		SourcePort: firstPort, CaptureOnlyMillis: 3000})
 	spec := tcpSpec(topo, hops[:5], count)
 	spec.SourcePort, spec.PcapOut = firstPort, true
 	sender := runTrace(t, spec)
 	far := <-farDone
-	if far.Status != v1alpha1.StatusPass || len(far.Trace.PcapNG) == 0 {
-		t.Fatalf("far half: %s %s %s", far.Status, far.Summary, far.Error)
+	if far.Status != v1alpha1.StatusPass || len(far.Trace.PcapNG) == 0 || far.Trace.StoppedOnRequest {
+		t.Fatalf("far half: %s %s %s (stopped on request: %t, want its window)", far.Status, far.Summary, far.Error, far.Trace.StoppedOnRequest)
 	}
 	// Alone, the sender's half sees its SYNs leave nodeA and the SYN-ACKs arrive.
 	if p := sender.Trace.Probes[0]; p.LastHop != hopUnderlayA || p.Reply == nil || p.Reply.FirstHop != hopUnderlayA {
@@ -346,7 +346,7 @@ func TestTraceMergesTwoICMPProbes(t *testing.T) {
 			Hops: hops, Count: count, ProbeTimeoutMillis: 800, ICMPID: id, PcapOut: true}
 	}
 
-	farDone := startFarHalf(v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Proto: v1alpha1.TraceICMP, Hops: hops[5:],
+	farDone := startFarHalf(context.Background(), v1alpha1.TraceSpec{Destination: topo.B.PodIP.String(), Proto: v1alpha1.TraceICMP, Hops: hops[5:],
 		Count: count, ICMPID: id, CaptureOnlyMillis: 3000})
 	other := runTrace(t, icmpSpec(otherID, hops[:1])) // another run's echoes, same source and destination
 	sender := runTrace(t, icmpSpec(id, hops[:5]))
@@ -383,13 +383,13 @@ func TestTraceMergesTwoICMPProbes(t *testing.T) {
 
 // startFarHalf runs a capture-only trace half as a node agent would, returns
 // once it captures (its first progress line), and delivers its result on the
-// channel when its window ends.
-func startFarHalf(far v1alpha1.TraceSpec) <-chan v1alpha1.CheckResult {
+// channel when its window ends (or ctx's stop signal ends it early).
+func startFarHalf(ctx context.Context, far v1alpha1.TraceSpec) <-chan v1alpha1.CheckResult {
 	capturing := make(chan struct{})
 	done := make(chan v1alpha1.CheckResult, 1)
 	go func() {
 		var once sync.Once
-		done <- (&Check{}).Run(context.Background(), v1alpha1.CheckSpec{ID: "far", Check: v1alpha1.CheckTrace, Trace: &far},
+		done <- (&Check{}).Run(ctx, v1alpha1.CheckSpec{ID: "far", Check: v1alpha1.CheckTrace, Trace: &far},
 			func(string) { once.Do(func() { close(capturing) }) })
 	}()
 	<-capturing
