@@ -3,12 +3,15 @@ package criclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/kubectl-netcheck/kubectl-netcheck/internal/h2rpc"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri/critest"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/criclient"
@@ -67,6 +70,49 @@ func TestClientOverRealGRPC(t *testing.T) {
 	}
 	if old.ID != "sb-old" || old.Ready() || old.NetNSPath != "" || old.PID != 0 {
 		t.Errorf("not-ready sandbox = %+v", old)
+	}
+}
+
+// A busy node: the list is far past 64 KiB (the default HTTP/2 window) and
+// 16 KiB (the default frame), so it takes many DATA frames and window updates;
+// then one status call per sandbox on the same connection.
+func TestManySandboxes(t *testing.T) {
+	const n = 3000
+	rt := &critest.Runtime{}
+	for i := range n {
+		rt.Sandboxes = append(rt.Sandboxes, critest.Sandbox{ID: fmt.Sprintf("%064x", i), Namespace: "prod",
+			Name: fmt.Sprintf("a-rather-long-deployment-name-%d-5d8c7b9f4-x2x7q", i), UID: fmt.Sprintf("uid-%d", i),
+			NetNSPath: fmt.Sprintf("/var/run/netns/cni-%d", i), PID: 1000 + i})
+	}
+	c, err := criclient.Dial(ctx(t), critest.Serve(t, rt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sbs, err := c.Sandboxes(ctx(t))
+	if err != nil || len(sbs) != n {
+		t.Fatalf("Sandboxes = %d, %v; want %d", len(sbs), err, n)
+	}
+	last := sbs[n-1]
+	if last.PID != 1000+n-1 || last.NetNSPath != fmt.Sprintf("/var/run/netns/cni-%d", n-1) || !last.Ready() {
+		t.Errorf("last sandbox = %+v", last)
+	}
+}
+
+// The runtime's NotFound keeps its code through the client's wrapping, and its
+// message (percent-encoded on the wire for the non-ASCII and '%') reads as sent.
+func TestNotFoundStatus(t *testing.T) {
+	c, err := criclient.Dial(ctx(t), critest.Serve(t, &critest.Runtime{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ContainerPID(ctx(t), "café-100%")
+	if h2rpc.CodeOf(err) != h2rpc.NotFound || !strings.Contains(err.Error(), `find container "café-100%": not found`) {
+		t.Fatalf("ContainerPID(unknown) = %v; want NotFound naming the container", err)
+	}
+	if _, err := c.SandboxStatus(ctx(t), "gone"); !h2rpc.IsNotFound(err) {
+		t.Fatalf("SandboxStatus(unknown) = %v; want NotFound", err)
 	}
 }
 

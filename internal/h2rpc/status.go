@@ -1,4 +1,4 @@
-package h2grpc
+package h2rpc
 
 import (
 	"errors"

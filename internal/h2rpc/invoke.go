@@ -1,4 +1,4 @@
-package h2grpc
+package h2rpc
 
 import (
 	"context"
@@ -94,7 +94,7 @@ func (c *Conn) writeHeaders(id uint32, method, timeout string) error {
 		{Name: ":method", Value: "POST"}, {Name: ":scheme", Value: "http"},
 		{Name: ":path", Value: method}, {Name: ":authority", Value: "localhost"},
 		{Name: "content-type", Value: "application/grpc"}, {Name: "te", Value: "trailers"},
-		{Name: "user-agent", Value: "netcheck-h2grpc"},
+		{Name: "user-agent", Value: "netcheck-h2rpc"},
 	} {
 		if err := c.enc.WriteField(f); err != nil {
 			return err

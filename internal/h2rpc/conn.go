@@ -1,10 +1,10 @@
-// Package h2grpc is a minimal unary gRPC client over a unix socket: HTTP/2
+// Package h2rpc is a minimal unary gRPC client over a unix socket: HTTP/2
 // with prior knowledge (h2c) framed by hand, HPACK from x/net/http2/hpack,
 // messages as opaque protobuf bytes. It exists so the probe can talk CRI to
 // the container runtime without grpc-go and net/http, which would double the
 // probe's size. One call runs at a time per connection; flow control, PING,
 // SETTINGS, GOAWAY and RST_STREAM are handled as the protocol requires.
-package h2grpc
+package h2rpc
 
 import (
 	"bufio"
