@@ -2,6 +2,7 @@ package criclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -79,4 +80,27 @@ func (c *Client) listPodSandbox(ctx context.Context) ([]podSandbox, error) {
 		return nil, err
 	}
 	return decodeListPodSandboxResponse(raw)
+}
+
+// ErrNoSandbox means the runtime has no ready sandbox of the pod.
+var ErrNoSandbox = errors.New("the runtime has no ready sandbox of the pod")
+
+// PodSandbox returns the ready sandbox of pod uid with its network namespace
+// path and pause PID: a list, then one verbose status.
+func (c *Client) PodSandbox(ctx context.Context, uid string) (cri.Sandbox, error) {
+	want, err := cri.NormalizePodUID(uid)
+	if err != nil {
+		return cri.Sandbox{}, err
+	}
+	items, err := c.listPodSandbox(ctx)
+	if err != nil {
+		return cri.Sandbox{}, fmt.Errorf("CRI ListPodSandbox on %s: %w", c.endpoint, err)
+	}
+	for _, item := range items {
+		if got, err := cri.NormalizePodUID(item.UID); err != nil || got != want || item.State != cri.SandboxReady {
+			continue
+		}
+		return c.SandboxStatus(ctx, item.ID)
+	}
+	return cri.Sandbox{}, fmt.Errorf("pod %s: %w (%d sandboxes listed)", uid, ErrNoSandbox, len(items))
 }
