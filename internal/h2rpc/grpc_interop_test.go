@@ -193,6 +193,9 @@ func TestSocketThatIsNotHTTP2(t *testing.T) {
 			if err != nil {
 				return
 			}
+			// Like a real HTTP/1.1 server: read the "request" (our preface),
+			// answer 400, close.
+			_, _ = c.Read(make([]byte, 64))
 			_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n400 Bad Request"))
 			_ = c.Close()
 		}
