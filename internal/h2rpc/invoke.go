@@ -76,6 +76,12 @@ func (c *Conn) Invoke(ctx context.Context, method string, req []byte) ([]byte, e
 			return nil, err
 		}
 	}
+	if dl, ok := ctx.Deadline(); ok && CodeOf(s.err) == Canceled && !time.Now().Before(dl) {
+		// The server ends a call whose grpc-timeout expired with either a
+		// DEADLINE_EXCEEDED status or a bare RST_STREAM CANCEL; both mean
+		// the deadline we sent passed.
+		s.err = statusf(DeadlineExceeded, context.DeadlineExceeded, "%s: %v", method, s.err)
+	}
 	return s.result(method)
 }
 
