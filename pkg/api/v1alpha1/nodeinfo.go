@@ -245,8 +245,10 @@ func (r ConntrackRise) Dropping() bool { return r.Drop+r.EarlyDrop+r.InsertFaile
 // NetnsRef names the network namespace a node agent enters to run the pod-view
 // checks (tcp, icmp, dns, netinfo) "from the pod" without an ephemeral
 // container. The probe uses the first field set, in this order: Path, PID,
-// ContainerID (a process whose cgroup names the container), PodUID (a process
-// whose cgroup names the pod, either cgroup driver). A dns check without
+// ContainerID, PodUID. A container ID or pod UID is asked of the container
+// runtime over CRI first (the container's PID, the pod's ready sandbox and its
+// pause PID), else found by a process whose cgroup names the container or pod
+// (either cgroup driver); the result's netns says which. A dns check without
 // resolvConf reads the pod's own, ProcRoot/<PID>/root/etc/resolv.conf of a
 // process of the pod that has one (the pause process has none).
 type NetnsRef struct {
@@ -260,4 +262,7 @@ type NetnsRef struct {
 	// ProcRoot is the node's procfs the PID, cgroup and resolv.conf lookups
 	// use; "" means /proc (right with hostPID).
 	ProcRoot string `json:"procRoot,omitempty"`
+	// CRISocket is the container runtime socket to ask; "" means the one this
+	// node's kubelet uses, else the default sockets of containerd, CRI-O, k3s.
+	CRISocket string `json:"criSocket,omitempty"`
 }

@@ -33,13 +33,16 @@ type NSScanSpec struct {
 	// found through the node's mountinfo.
 	NetNSDirs []string `json:"netnsDirs,omitempty"`
 	// Pods are the live pods scheduled on the node, from the API server. When
-	// set, they decide ownership instead of the CRI: a namespace belongs to the
-	// pod whose UID its processes' cgroups name (kubepods…pod<uid>), or whose IP
-	// it holds. This keeps gRPC (and 8 MB) out of the probe.
+	// set, they decide ownership: a namespace belongs to the pod whose UID its
+	// processes' cgroups name (kubepods…pod<uid>), or whose IP it holds; the
+	// runtime's sandboxes (CRI, when it answers) complete and cross-check that.
+	// Without them the CRI's sandboxes alone decide.
 	Pods []NodePod `json:"pods,omitempty"`
 	// CRISocket is the container runtime socket ("/run/containerd/containerd.sock"
-	// or "unix:///..."), used as given, not under HostRoot. "" tries containerd,
-	// CRI-O and k3s at their default paths under HostRoot.
+	// or "unix:///..."), used as given, not under HostRoot. "" asks the socket
+	// this node's kubelet uses (its --container-runtime-endpoint or config
+	// file, through its own root), else tries containerd, CRI-O and k3s at
+	// their default paths under HostRoot.
 	CRISocket string `json:"criSocket,omitempty"`
 	// Parallelism bounds how many namespaces are read at once; 0 means 4.
 	Parallelism int `json:"parallelism,omitempty"`

@@ -5,6 +5,7 @@ package builtin
 
 import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/criclient"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/dns"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/icmp"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netinfo"
@@ -30,9 +31,9 @@ func RegistryIn(enter func(fn func() error) error) probes.Registry {
 		// trace enters namespaces itself (by path or PID), so it takes no hook.
 		&trace.Check{},
 		// nsscan reads every namespace of the node. Pod ownership comes from
-		// the API's pods in the request; CRI only in netcheck_cri builds
-		// (gRPC would double the probe, 8.5 MB -> 16 MB).
-		nsscan.Check{CRI: criSandboxes},
+		// the API's pods in the request, cross-checked with the runtime's
+		// sandboxes over CRI (this node's kubelet's socket) when it answers.
+		nsscan.Check{CRI: criclient.ListSandboxes},
 		// nodeinfo describes the node: it runs in the probe's own namespace,
 		// which in the hostNetwork node pod is the node's.
 		&nodeinfo.Check{},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/internal/netnstest"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri/critest"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/podnetns/podnetnstest"
 )
@@ -67,15 +68,19 @@ func TestPodViewChecksRunInThePodFoundByUID(t *testing.T) {
 	defer hostLn.Close()
 	hostPort := hostLn.Addr().(*net.TCPAddr).Port
 
+	// The runtime reports the pod's sandbox; its pause PID opens the namespace.
+	sock := critest.Serve(t, &critest.Runtime{Sandboxes: []critest.Sandbox{
+		{ID: "sb-web", Namespace: "default", Name: "web", UID: pod.UID, NetNSPath: pod.NamespacePathOnNode, PID: pod.PausePID}}})
+
 	req := v1alpha1.NewProbeRequest(podChecks()...)
-	req.Netns = &v1alpha1.NetnsRef{PodUID: pod.UID, Label: "pod default/web"}
+	req.Netns = &v1alpha1.NetnsRef{PodUID: pod.UID, Label: "pod default/web", CRISocket: sock}
 	res := runRequest(t, req)
 
 	ino, err := netns.StatID(pod.NamespacePathOnNode)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantNetns := fmt.Sprintf("pod default/web: pid %d %s", min(pod.PausePID, pod.AppPID), ino)
+	wantNetns := fmt.Sprintf("pod default/web: pid %d %s via cri critest v0", pod.PausePID, ino)
 	for _, id := range []string{"tcp", "icmp", "dns", "netinfo"} {
 		r := res[id]
 		if r.Status != v1alpha1.StatusPass || r.Netns != wantNetns {

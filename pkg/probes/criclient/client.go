@@ -8,10 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
-
+	"github.com/kubectl-netcheck/kubectl-netcheck/internal/h2rpc"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 )
@@ -27,16 +24,12 @@ var DefaultSockets = []string{
 // dialTimeout bounds the Version handshake when the caller's context has no deadline.
 const dialTimeout = 5 * time.Second
 
-// maxMsgSize matches the kubelet's CRI client: ListPodSandbox on a busy node
-// exceeds gRPC's 4 MiB default.
-const maxMsgSize = 16 << 20
-
 // Client is a CRI RuntimeService client over a unix socket.
 type Client struct {
-	conn     *grpc.ClientConn
-	rt       runtimeapi.RuntimeServiceClient
+	conn     *h2rpc.Conn
 	endpoint string
 	runtime  string
+	source   string
 }
 
 // Dial connects to the CRI runtime at endpoint ("/run/containerd/containerd.sock"
@@ -48,24 +41,26 @@ func Dial(ctx context.Context, endpoint string) (*Client, error) {
 		return nil, fmt.Errorf("CRI socket %s: %w", path, err)
 	}
 	target := "unix://" + path
-	conn, err := grpc.NewClient(target,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsgSize)))
-	if err != nil {
-		return nil, fmt.Errorf("CRI client for %s: %w", target, err)
-	}
-	c := &Client{conn: conn, rt: runtimeapi.NewRuntimeServiceClient(conn), endpoint: target}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, dialTimeout)
 		defer cancel()
 	}
-	v, err := c.rt.Version(ctx, &runtimeapi.VersionRequest{})
+	conn, err := h2rpc.Dial(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("CRI connection to %s: %w", target, err)
+	}
+	c := &Client{conn: conn, endpoint: target}
+	resp, err := conn.Invoke(ctx, methodVersion, encodeVersionRequest())
+	var v versionResponse
+	if err == nil {
+		v, err = decodeVersionResponse(resp)
+	}
 	if err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("CRI Version on %s (is this a CRI runtime socket, and may this process open it?): %w", target, err)
 	}
-	c.runtime = v.GetRuntimeName() + " " + v.GetRuntimeVersion()
+	c.runtime = v.RuntimeName + " " + v.RuntimeVersion
 	return c, nil
 }
 
@@ -86,6 +81,7 @@ func DialDefault(ctx context.Context, hostRoot, override string) (*Client, error
 		}
 		c, err := Dial(ctx, p)
 		if err == nil {
+			c.source = "default socket"
 			return c, nil
 		}
 		errs = append(errs, err)
@@ -98,6 +94,10 @@ func (c *Client) Endpoint() string { return c.endpoint }
 
 // Runtime is the runtime's name and version, e.g. "containerd v2.1.4".
 func (c *Client) Runtime() string { return c.runtime }
+
+// Source says how the socket was found, e.g. "kubelet config
+// /etc/kubernetes/kubelet.yaml of kubelet pid 812"; "" for a plain Dial.
+func (c *Client) Source() string { return c.source }
 
 // Close closes the connection.
 func (c *Client) Close() error {
@@ -113,13 +113,17 @@ func (c *Client) ContainerPID(ctx context.Context, id string) (int, error) {
 	if i := strings.Index(id, "://"); i >= 0 {
 		id = id[i+3:]
 	}
-	resp, err := c.rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: true})
+	raw, err := c.conn.Invoke(ctx, methodContainerStatus, encodeStatusRequest(id, true))
+	var resp containerStatusResponse
+	if err == nil {
+		resp, err = decodeContainerStatusResponse(raw)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("CRI ContainerStatus %.12s: %w", id, err)
 	}
-	pid, err := cri.PIDFromInfo(resp.GetInfo())
+	pid, err := cri.PIDFromInfo(resp.Info)
 	if err != nil {
-		return 0, fmt.Errorf("container %.12s (state %s): %w", id, resp.GetStatus().GetState(), err)
+		return 0, fmt.Errorf("container %.12s (state %s): %w", id, resp.State, err)
 	}
 	return pid, nil
 }

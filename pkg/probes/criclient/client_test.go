@@ -3,15 +3,19 @@ package criclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/kubectl-netcheck/kubectl-netcheck/internal/h2rpc"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri/critest"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/criclient"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 	"google.golang.org/grpc"
 )
 
@@ -67,6 +71,49 @@ func TestClientOverRealGRPC(t *testing.T) {
 	}
 	if old.ID != "sb-old" || old.Ready() || old.NetNSPath != "" || old.PID != 0 {
 		t.Errorf("not-ready sandbox = %+v", old)
+	}
+}
+
+// A busy node: the list is far past 64 KiB (the default HTTP/2 window) and
+// 16 KiB (the default frame), so it takes many DATA frames and window updates;
+// then one status call per sandbox on the same connection.
+func TestManySandboxes(t *testing.T) {
+	const n = 3000
+	rt := &critest.Runtime{}
+	for i := range n {
+		rt.Sandboxes = append(rt.Sandboxes, critest.Sandbox{ID: fmt.Sprintf("%064x", i), Namespace: "prod",
+			Name: fmt.Sprintf("a-rather-long-deployment-name-%d-5d8c7b9f4-x2x7q", i), UID: fmt.Sprintf("uid-%d", i),
+			NetNSPath: fmt.Sprintf("/var/run/netns/cni-%d", i), PID: 1000 + i})
+	}
+	c, err := criclient.Dial(ctx(t), critest.Serve(t, rt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sbs, err := c.Sandboxes(ctx(t))
+	if err != nil || len(sbs) != n {
+		t.Fatalf("Sandboxes = %d, %v; want %d", len(sbs), err, n)
+	}
+	last := sbs[n-1]
+	if last.PID != 1000+n-1 || last.NetNSPath != fmt.Sprintf("/var/run/netns/cni-%d", n-1) || !last.Ready() {
+		t.Errorf("last sandbox = %+v", last)
+	}
+}
+
+// The runtime's NotFound keeps its code through the client's wrapping, and its
+// message (percent-encoded on the wire for the non-ASCII and '%') reads as sent.
+func TestNotFoundStatus(t *testing.T) {
+	c, err := criclient.Dial(ctx(t), critest.Serve(t, &critest.Runtime{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ContainerPID(ctx(t), "café-100%")
+	if h2rpc.CodeOf(err) != h2rpc.NotFound || !strings.Contains(err.Error(), `find container "café-100%": not found`) {
+		t.Fatalf("ContainerPID(unknown) = %v; want NotFound naming the container", err)
+	}
+	if _, err := c.SandboxStatus(ctx(t), "gone"); !h2rpc.IsNotFound(err) {
+		t.Fatalf("SandboxStatus(unknown) = %v; want NotFound", err)
 	}
 }
 
@@ -141,35 +188,93 @@ func TestResolverFallsBackToCgroupScan(t *testing.T) {
 	}
 }
 
-// TestRealRuntime runs against a real runtime when NETCHECK_CRI_SOCKET names one
-// (e.g. the local test cluster's containerd): every ready sandbox with a network
-// namespace must name a path that exists and a live PID.
+// labSocket is the local test cluster's first node's containerd.
+const labSocket = "/var/lib/netcheck-lab/run/netcheck-node1/containerd.sock"
+
+// TestRealRuntime runs against a real containerd: NETCHECK_CRI_SOCKET, else
+// the local lab's when it exists. Version names containerd; every ready
+// sandbox's namespace exists and is the one its pause process is in; the
+// pause process's container is found by ContainerPID through its cgroup's
+// container ID (the sandbox ID), and NotFound comes back for an unknown one.
 func TestRealRuntime(t *testing.T) {
 	sock := os.Getenv("NETCHECK_CRI_SOCKET")
 	if sock == "" {
-		t.Skip("NETCHECK_CRI_SOCKET not set (point it at a containerd/CRI-O socket to run)")
+		sock = labSocket
+	}
+	if _, err := os.Stat(strings.TrimPrefix(sock, "unix://")); err != nil {
+		t.Skipf("no runtime socket (%v): set NETCHECK_CRI_SOCKET or start the lab cluster", err)
 	}
 	c, err := criclient.Dial(ctx(t), sock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if !strings.HasPrefix(c.Runtime(), "containerd ") {
+		t.Errorf("Runtime() = %q, want containerd", c.Runtime())
+	}
 	sbs, err := c.Sandboxes(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %d sandboxes", c.Runtime(), len(sbs))
+	checked, containers := 0, 0
 	for _, sb := range sbs {
 		if !sb.Ready() || sb.NetNSPath == "" {
 			continue
 		}
-		if _, err := os.Stat(sb.NetNSPath); err != nil {
+		nsID, err := netns.StatID(sb.NetNSPath)
+		if err != nil {
 			t.Errorf("sandbox %s/%s: netns %s: %v", sb.Namespace, sb.Name, sb.NetNSPath, err)
+			continue
 		}
-		if sb.PID > 0 {
-			if _, err := os.Stat("/proc/" + strconv.Itoa(sb.PID)); err != nil {
-				t.Errorf("sandbox %s/%s: pid %d: %v", sb.Namespace, sb.Name, sb.PID, err)
+		if sb.PID <= 0 {
+			t.Errorf("sandbox %s/%s: no pause PID", sb.Namespace, sb.Name)
+			continue
+		}
+		if pidNS, err := netns.StatID("/proc/" + strconv.Itoa(sb.PID) + "/ns/net"); err != nil || pidNS != nsID {
+			t.Errorf("sandbox %s/%s: pid %d in %v (%v), want its netns %s", sb.Namespace, sb.Name, sb.PID, pidNS, err, nsID)
+		}
+		// An app container of the pod, named by its processes' cgroup: the
+		// runtime's PID for it must live in the sandbox's namespace.
+		if id := appContainerIn(t, nsID, sb.PID); id != "" {
+			pid, err := c.ContainerPID(ctx(t), "containerd://"+id)
+			if pidNS, _ := netns.StatID("/proc/" + strconv.Itoa(pid) + "/ns/net"); err != nil || pidNS != nsID {
+				t.Errorf("ContainerPID(%.12s of %s/%s) = %d (%v), %v; want a process in %s", id, sb.Namespace, sb.Name, pid, pidNS, err, nsID)
+			}
+			containers++
+		}
+		if got, err := c.PodSandbox(ctx(t), sb.UID); err != nil || got.ID != sb.ID || got.PID != sb.PID {
+			t.Errorf("PodSandbox(%s) = %+v, %v; want %s", sb.UID, got, err, sb.ID)
+		}
+		checked++
+	}
+	if checked == 0 || containers == 0 {
+		t.Errorf("checked %d ready sandboxes and %d containers: want some of each", checked, containers)
+	}
+	if _, err := c.ContainerPID(ctx(t), strings.Repeat("0", 64)); !h2rpc.IsNotFound(err) {
+		t.Errorf("ContainerPID(unknown) = %v, want NotFound", err)
+	}
+}
+
+// appContainerIn is the container ID in the cgroup of a process in namespace
+// id other than the pause process, "" if none.
+func appContainerIn(t *testing.T, id netns.ID, pausePID int) string {
+	pids, err := netns.ListPIDs("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		if pid == pausePID {
+			continue
+		}
+		if got, err := netns.StatID("/proc/" + strconv.Itoa(pid) + "/ns/net"); err != nil || got != id {
+			continue
+		}
+		if cg, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup"); err == nil {
+			if ctr := cri.ContainerIDFromCgroup(string(cg)); ctr != "" {
+				return ctr
 			}
 		}
 	}
+	return ""
 }

@@ -7,18 +7,17 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri"
 )
 
-// ListSandboxes dials the runtime (socket, else the default sockets under
-// hostRoot) and lists every pod sandbox. It is the nsscan.SandboxLister of
-// builds that carry CRI.
-func ListSandboxes(ctx context.Context, hostRoot, socket string) ([]cri.Sandbox, string, error) {
-	c, err := DialDefault(ctx, hostRoot, socket)
+// ListSandboxes lists every pod sandbox of this node's runtime through the
+// probe run's shared client (Shared: the socket, else the kubelet's, else the
+// default sockets under hostRoot). It is nsscan's SandboxLister.
+func ListSandboxes(ctx context.Context, procRoot, hostRoot, socket string) ([]cri.Sandbox, string, error) {
+	c, err := Shared(ctx, Where{ProcRoot: procRoot, HostRoot: hostRoot, Socket: socket})
 	if err != nil {
 		return nil, "", fmt.Errorf("no container runtime: %w", err)
 	}
-	defer c.Close()
 	sbs, err := c.Sandboxes(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("cri %s: %w", c.Endpoint(), err)
 	}
-	return sbs, fmt.Sprintf("cri %s (%s): %d sandboxes", c.Endpoint(), c.Runtime(), len(sbs)), nil
+	return sbs, fmt.Sprintf("cri %s at %s (%s): %d sandboxes", c.Runtime(), c.Endpoint(), c.Source(), len(sbs)), nil
 }

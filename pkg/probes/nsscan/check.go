@@ -23,9 +23,10 @@ const (
 // marks Host and never calls leaked.
 //
 // Ownership (which namespace is a live pod's) comes from NSScanSpec.Pods, the
-// API server's pods on the node, when the request has them; otherwise from
-// CRI when the check has a SandboxLister. The probe binary ships without one:
-// gRPC would double its size (see package criclient).
+// API server's pods on the node, when the request has them, completed and
+// cross-checked with the runtime's sandboxes when CRI answers; from CRI alone
+// without API pods. The probe ships with criclient.ListSandboxes; with the
+// runtime out of reach the scan goes on with the API pods alone.
 type Check struct {
 	CRI SandboxLister
 }
@@ -33,7 +34,7 @@ type Check struct {
 // SandboxLister lists every pod sandbox the container runtime knows
 // (criclient.ListSandboxes). source says where they came from; an error says
 // why the runtime could not be asked.
-type SandboxLister func(ctx context.Context, hostRoot, socket string) (sandboxes []cri.Sandbox, source string, err error)
+type SandboxLister func(ctx context.Context, procRoot, hostRoot, socket string) (sandboxes []cri.Sandbox, source string, err error)
 
 var _ probes.Check = Check{}
 

@@ -46,6 +46,9 @@ func run(ctx context.Context, spec *v1alpha1.NSScanSpec, progress probes.Progres
 	switch {
 	case len(spec.Pods) > 0:
 		source = ownByAPI(&f, spec.Pods, procRootOf(spec.ProcRoot))
+		if listCRI != nil {
+			source += "; " + crossCheckCRI(ctx, &f, inv, spec, listCRI)
+		}
 	case listCRI != nil:
 		source = ownByCRI(ctx, &f, inv, spec, listCRI)
 	default:
@@ -110,7 +113,7 @@ func ownByAPI(f *facts, pods []v1alpha1.NodePod, procRoot string) string {
 func ownByCRI(ctx context.Context, f *facts, inv *Inventory, spec *v1alpha1.NSScanSpec, list SandboxLister) string {
 	ctx, cancel := context.WithTimeout(ctx, criTimeout)
 	defer cancel()
-	sandboxes, source, err := list(ctx, spec.HostRoot, spec.CRISocket)
+	sandboxes, source, err := list(ctx, spec.ProcRoot, spec.HostRoot, spec.CRISocket)
 	if err != nil {
 		return err.Error()
 	}
@@ -121,4 +124,44 @@ func ownByCRI(ctx context.Context, f *facts, inv *Inventory, spec *v1alpha1.NSSc
 	}
 	f.SandboxesKnown = true
 	return source
+}
+
+// crossCheckCRI completes the API's ownership with the runtime's sandboxes
+// when the runtime answers: a namespace no API pod was tied to (no cgroup
+// names the pod, no address matches) but whose ready sandbox belongs to a pod
+// the API lists is that pod's; a namespace tied to the same pod gets the
+// sandbox's ID, path and PID. The API stays the judge of which pods live, so
+// a ready sandbox of a pod the API no longer lists changes nothing; it and
+// any disagreement are counted in the source line. Unreachable, it says why.
+func crossCheckCRI(ctx context.Context, f *facts, inv *Inventory, spec *v1alpha1.NSScanSpec, list SandboxLister) string {
+	ctx, cancel := context.WithTimeout(ctx, criTimeout)
+	defer cancel()
+	sandboxes, source, err := list(ctx, spec.ProcRoot, spec.HostRoot, spec.CRISocket)
+	if err != nil {
+		return "cri not used: " + err.Error()
+	}
+	var completed, enriched, disagree, unlisted int
+	for i, sb := range sandboxOfNamespace(inv, sandboxes, spec.HostRoot, spec.ProcRoot) {
+		ns := &f.Namespaces[i]
+		uid, _ := cri.NormalizePodUID(sb.UID)
+		switch {
+		case !sb.Ready():
+		case ns.Sandbox == nil && f.LivePodUIDs[uid] && !f.Unjudged[ns.Inode]:
+			ref := sandboxRef(sb)
+			ns.Sandbox = &ref
+			completed++
+		case ns.Sandbox != nil && ns.Sandbox.UID == uid:
+			ns.Sandbox.ID, ns.Sandbox.State, ns.Sandbox.NetNSPath, ns.Sandbox.PID = sb.ID, sb.State, sb.NetNSPath, sb.PID
+			enriched++
+		case ns.Sandbox != nil:
+			disagree++
+		}
+	}
+	for _, sb := range sandboxes {
+		if uid, _ := cri.NormalizePodUID(sb.UID); sb.Ready() && !f.LivePodUIDs[uid] {
+			unlisted++
+		}
+	}
+	return fmt.Sprintf("%s; cross-check: %d namespaces confirmed by cri, %d owned through cri only, %d where api and cri disagree, %d ready sandboxes of pods the api does not list",
+		source, enriched, completed, disagree, unlisted)
 }

@@ -6,10 +6,20 @@ import (
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 )
 
-// ownSandboxes ties namespaces to sandboxes: by the sandbox's netns path (looked
-// up under hostRoot), else by its pause PID's namespace. The host namespace is
-// never attributed by PID: hostNetwork pods share it without owning it.
+// ownSandboxes ties namespaces to sandboxes (see sandboxOfNamespace).
 func ownSandboxes(inv *Inventory, sandboxes []cri.Sandbox, hostRoot, procRoot string) {
+	for i, sb := range sandboxOfNamespace(inv, sandboxes, hostRoot, procRoot) {
+		ref := sandboxRef(sb)
+		inv.Namespaces[i].Sandbox = &ref
+	}
+}
+
+// sandboxOfNamespace maps the index of each namespace a sandbox owns to that
+// sandbox: by the sandbox's netns path (looked up under hostRoot), else by its
+// pause PID's namespace. The host namespace is never attributed by PID:
+// hostNetwork pods share it without owning it. A ready sandbox wins over a
+// stale one sharing the path.
+func sandboxOfNamespace(inv *Inventory, sandboxes []cri.Sandbox, hostRoot, procRoot string) map[int]cri.Sandbox {
 	if procRoot == "" {
 		procRoot = "/proc"
 	}
@@ -17,6 +27,7 @@ func ownSandboxes(inv *Inventory, sandboxes []cri.Sandbox, hostRoot, procRoot st
 	for i, ns := range inv.Namespaces {
 		byInode[ns.Inode] = i
 	}
+	out := map[int]cri.Sandbox{}
 	for _, sb := range sandboxes {
 		var ino uint64
 		if sb.NetNSPath != "" {
@@ -33,13 +44,12 @@ func ownSandboxes(inv *Inventory, sandboxes []cri.Sandbox, hostRoot, procRoot st
 		if !ok || inv.Namespaces[i].Host {
 			continue
 		}
-		cur := inv.Namespaces[i].Sandbox
-		if cur != nil && cur.State == sandboxReady && !sb.Ready() {
-			continue // a ready sandbox wins over a stale one sharing the path
+		if cur, ok := out[i]; ok && cur.Ready() && !sb.Ready() {
+			continue
 		}
-		ref := sandboxRef(sb)
-		inv.Namespaces[i].Sandbox = &ref
+		out[i] = sb
 	}
+	return out
 }
 
 func sandboxRef(sb cri.Sandbox) v1alpha1.SandboxRef {

@@ -2,9 +2,9 @@
 // namespace a node agent enters to check "from the pod" without an ephemeral
 // container (distroless or runAsNonRoot pods, static pods, clusters without
 // ephemeral containers). A path or PID names the namespace directly; a
-// container ID or pod UID is found through the cgroups of the node's
-// processes, the way the kubelet names them, so no container runtime socket
-// (and no gRPC) is needed.
+// container ID or pod UID is asked of the container runtime over CRI, else
+// found through the cgroups of the node's processes, the way the kubelet
+// names them, so an unreachable runtime socket only costs the dial.
 package podnetns
 
 import (
@@ -33,8 +33,11 @@ type Target struct {
 	// ResolvConf is the pod's resolver config as the probe can read it,
 	// ProcRoot/<pid>/root/etc/resolv.conf; "" when no process of the pod has one.
 	ResolvConf string
+	// Via says how a container or pod was found: "cri containerd v2.1.4",
+	// or "cgroup scan (cri: <why not>)"; "" for a path or PID.
+	Via string
 	// Desc names the namespace in results: "pod default/client: pid 4242
-	// net:[4026532301]".
+	// net:[4026532301] via cri containerd v2.1.4".
 	Desc string
 }
 
@@ -56,16 +59,8 @@ func Open(ref v1alpha1.NetnsRef) (*Target, error) {
 	case ref.PID > 0:
 		pids = []int{ref.PID}
 		t, err = openFirst(procRoot, pids, fmt.Sprintf("process %d", ref.PID))
-	case ref.ContainerID != "":
-		if pids, err = cri.ContainerPIDs(procRoot, ref.ContainerID); err != nil {
-			return nil, notOnNode("container "+shortID(ref.ContainerID), procRoot, err)
-		}
-		t, err = openFirst(procRoot, pids, "container "+shortID(ref.ContainerID))
-	case ref.PodUID != "":
-		if pids, err = cri.PodPIDs(procRoot, ref.PodUID); err != nil {
-			return nil, notOnNode("pod "+ref.PodUID, procRoot, err)
-		}
-		t, err = openFirst(procRoot, pids, "pod "+ref.PodUID)
+	case ref.ContainerID != "" || ref.PodUID != "":
+		t, pids, err = openByRuntime(procRoot, ref)
 	default:
 		return nil, errors.New("the netns reference names nothing: set path, pid, containerID or podUID")
 	}
@@ -124,24 +119,33 @@ func openPath(procRoot, path string) (*Target, []int, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pids, err := netns.ListPIDs(procRoot)
-	if err != nil {
+	if _, err := netns.ListPIDs(procRoot); err != nil {
 		_ = ns.Close()
 		return nil, nil, err
 	}
-	var in []int
-	for _, pid := range pids {
-		if id, err := netns.StatID(procRoot + "/" + strconv.Itoa(pid) + "/ns/net"); err == nil && id == ns.ID() {
-			if in = append(in, pid); len(in) == maxCandidates {
-				break
-			}
-		}
-	}
+	in := processesIn(procRoot, ns.ID())
 	t := &Target{NS: ns}
 	if len(in) > 0 {
 		t.PID = in[0]
 	}
 	return t, in, nil
+}
+
+// processesIn lists up to maxCandidates processes living in namespace id.
+func processesIn(procRoot string, id netns.ID) []int {
+	pids, err := netns.ListPIDs(procRoot)
+	if err != nil {
+		return nil
+	}
+	var in []int
+	for _, pid := range pids {
+		if got, err := netns.StatID(procRoot + "/" + strconv.Itoa(pid) + "/ns/net"); err == nil && got == id {
+			if in = append(in, pid); len(in) == maxCandidates {
+				break
+			}
+		}
+	}
+	return in
 }
 
 // resolvConf finds the pod's resolver config under the root of one of its
@@ -170,6 +174,9 @@ func describe(ref v1alpha1.NetnsRef, t *Target) string {
 	}
 	if ref.Label != "" {
 		d = ref.Label + ": " + d
+	}
+	if t.Via != "" {
+		d += " via " + t.Via
 	}
 	return d
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/api/v1alpha1"
+	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/cri/critest"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/netns"
 	"github.com/kubectl-netcheck/kubectl-netcheck/pkg/probes/podnetns/podnetnstest"
 )
@@ -33,30 +34,48 @@ func TestOpenEveryReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A runtime that knows the pod (its sandbox and both containers), one
+	// that does not, and a socket that is not there.
+	knows := critest.Serve(t, &critest.Runtime{
+		Sandboxes:  []critest.Sandbox{{ID: "sb-web", Namespace: "default", Name: "web", UID: pod.UID, NetNSPath: pod.NamespacePathOnNode, PID: pod.PausePID}},
+		Containers: []critest.Container{{ID: pod.AppID, PID: pod.AppPID}, {ID: pod.PauseID, PID: pod.PausePID}},
+	})
+	blank := critest.Serve(t, &critest.Runtime{})
+	gone := filepath.Join(t.TempDir(), "gone.sock")
+	const viaCRI = " via cri critest v0"
 	for _, tc := range []struct {
 		name    string
 		ref     v1alpha1.NetnsRef
 		pid     int
 		resolv  string
 		descPfx string
+		via     string
 	}{
-		{"pod UID", v1alpha1.NetnsRef{PodUID: pod.UID, Label: "pod default/web"}, min(pod.PausePID, pod.AppPID),
-			pod.ResolvConfOnNode, "pod default/web: pid "},
-		{"pod UID, systemd spelling", v1alpha1.NetnsRef{PodUID: strings.ReplaceAll(pod.UID, "-", "_")}, min(pod.PausePID, pod.AppPID),
-			pod.ResolvConfOnNode, "pid "},
-		{"app container ID with scheme", v1alpha1.NetnsRef{ContainerID: "containerd://" + pod.AppID}, pod.AppPID, pod.ResolvConfOnNode, "pid "},
-		{"pause container: no resolv.conf", v1alpha1.NetnsRef{ContainerID: pod.PauseID}, pod.PausePID, "", "pid "},
-		{"PID", v1alpha1.NetnsRef{PID: pod.AppPID}, pod.AppPID, pod.ResolvConfOnNode, "pid "},
+		{"pod UID over CRI: the sandbox's pause PID", v1alpha1.NetnsRef{PodUID: pod.UID, Label: "pod default/web", CRISocket: knows},
+			pod.PausePID, pod.ResolvConfOnNode, "pod default/web: pid ", viaCRI},
+		{"pod UID, systemd spelling, over CRI", v1alpha1.NetnsRef{PodUID: strings.ReplaceAll(pod.UID, "-", "_"), CRISocket: knows},
+			pod.PausePID, pod.ResolvConfOnNode, "pid ", viaCRI},
+		{"app container ID with scheme over CRI", v1alpha1.NetnsRef{ContainerID: "containerd://" + pod.AppID, CRISocket: knows},
+			pod.AppPID, pod.ResolvConfOnNode, "pid ", viaCRI},
+		{"pause container over CRI: no resolv.conf", v1alpha1.NetnsRef{ContainerID: pod.PauseID, CRISocket: knows},
+			pod.PausePID, "", "pid ", viaCRI},
+		{"pod UID the runtime does not know: cgroup scan", v1alpha1.NetnsRef{PodUID: pod.UID, Label: "pod default/web", CRISocket: blank},
+			min(pod.PausePID, pod.AppPID), pod.ResolvConfOnNode, "pod default/web: pid ", " via cgroup scan (cri: no ready sandbox of the pod)"},
+		{"container the runtime does not know: cgroup scan", v1alpha1.NetnsRef{ContainerID: pod.AppID, CRISocket: blank},
+			pod.AppPID, pod.ResolvConfOnNode, "pid ", " via cgroup scan (cri: the runtime does not know the container)"},
+		{"runtime unreachable: cgroup scan", v1alpha1.NetnsRef{ContainerID: pod.PauseID, CRISocket: gone},
+			pod.PausePID, "", "pid ", " via cgroup scan (cri: unreachable: CRI socket " + gone},
+		{"PID", v1alpha1.NetnsRef{PID: pod.AppPID}, pod.AppPID, pod.ResolvConfOnNode, "pid ", ""},
 		{"path: the processes in it are found", v1alpha1.NetnsRef{Path: pod.NamespacePathOnNode}, min(pod.PausePID, pod.AppPID),
-			pod.ResolvConfOnNode, "pid "},
+			pod.ResolvConfOnNode, "pid ", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tg := open(t, tc.ref)
 			if tg.NS.ID() != want || tg.PID != tc.pid || tg.ResolvConf != tc.resolv {
 				t.Errorf("target = %s pid %d resolv %q; want %s pid %d resolv %q", tg.NS.ID(), tg.PID, tg.ResolvConf, want, tc.pid, tc.resolv)
 			}
-			wantDesc := fmt.Sprintf("%s%d %s", tc.descPfx, tg.PID, want)
-			if tg.Desc != wantDesc {
+			wantDesc := fmt.Sprintf("%s%d %s%s", tc.descPfx, tg.PID, want, tc.via)
+			if tg.Desc != wantDesc && (!strings.HasSuffix(tc.via, gone) || !strings.HasPrefix(tg.Desc, wantDesc)) {
 				t.Errorf("desc %q, want %q", tg.Desc, wantDesc)
 			}
 		})
