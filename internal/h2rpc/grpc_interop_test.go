@@ -158,22 +158,8 @@ func TestDeadlineAndCancel(t *testing.T) {
 
 // A socket that accepts and never answers: Dial gives up at the deadline.
 func TestServerThatNeverAnswers(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "silent.sock")
-	lis, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lis.Close()
-	go func() {
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { _ = c.Close() })
-		}
-	}()
-	_, err = Dial(testCtx(t, 300*time.Millisecond), sock)
+	sock := serveUnix(t, "silent.sock", func(c net.Conn) { t.Cleanup(func() { _ = c.Close() }) })
+	_, err := Dial(testCtx(t, 300*time.Millisecond), sock)
 	if CodeOf(err) != DeadlineExceeded || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Dial(silent) = %v, want DeadlineExceeded", err)
 	}
@@ -181,32 +167,42 @@ func TestServerThatNeverAnswers(t *testing.T) {
 
 // An HTTP/1.1 server on the socket (think: the docker API) is not HTTP/2.
 func TestSocketThatIsNotHTTP2(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "http1.sock")
-	lis, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lis.Close()
-	go func() {
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			// Like a real HTTP/1.1 server: read the "request" (our preface),
-			// answer 400, close.
-			_, _ = c.Read(make([]byte, 64))
-			_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n400 Bad Request"))
-			_ = c.Close()
-		}
-	}()
-	_, err = Dial(testCtx(t, 5*time.Second), sock)
+	sock := serveUnix(t, "http1.sock", func(c net.Conn) {
+		// Like a real HTTP/1.1 server: read the "request" (our preface),
+		// answer 400, close.
+		_, _ = c.Read(make([]byte, 64))
+		_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n400 Bad Request"))
+		_ = c.Close()
+	})
+	_, err := Dial(testCtx(t, 5*time.Second), sock)
 	if CodeOf(err) != Unavailable || !strings.Contains(err.Error(), "not an HTTP/2 peer") {
 		t.Fatalf("Dial(HTTP/1.1 server) = %v", err)
 	}
 	if _, err := Dial(testCtx(t, time.Second), filepath.Join(t.TempDir(), "none.sock")); CodeOf(err) != Unavailable {
 		t.Fatalf("Dial(missing socket) = %v, want Unavailable", err)
 	}
+}
+
+// serveUnix listens on a unix socket named name in a temporary directory and
+// hands every connection to handle until the test ends.
+func serveUnix(t *testing.T, name string, handle func(net.Conn)) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), name)
+	lis, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lis.Close() })
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			handle(c)
+		}
+	}()
+	return sock
 }
 
 func TestEncodeTimeout(t *testing.T) {

@@ -32,14 +32,8 @@ func TestExecFallsBackToSPDYWhenTheWebSocketIsForbidden(t *testing.T) {
 		_, _ = io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,`+
 			`"message":"pods \"p\" is forbidden: User \"u\" cannot `+verb+` resource \"pods/exec\" in API group \"\" in the namespace \"ns\""}`)
 	}))
-	defer srv.Close()
-	cfg := &rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &RemoteExecutor{Config: cfg, Client: client}
-	err = e.Exec(context.Background(), ExecRequest{Namespace: "ns", Pod: "p", Container: "c", Command: []string{"/netcheck-probe", "run"}}, io.Discard, io.Discard)
+	e := executorFor(t, srv)
+	err := e.Exec(context.Background(), ExecRequest{Namespace: "ns", Pod: "p", Container: "c", Command: []string{"/netcheck-probe", "run"}}, io.Discard, io.Discard)
 	if err == nil {
 		t.Fatal("exec against a server that forbids both succeeded")
 	}
@@ -67,13 +61,7 @@ func TestExecAsksForStdinOnlyWhenGiven(t *testing.T) {
 		mu.Unlock()
 		w.WriteHeader(http.StatusForbidden)
 	}))
-	defer srv.Close()
-	cfg := &rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &RemoteExecutor{Config: cfg, Client: client}
+	e := executorFor(t, srv)
 	req := ExecRequest{Namespace: "ns", Pod: "p", Container: "c", Command: []string{"/netcheck-probe", "run"}}
 	_ = e.Exec(context.Background(), req, io.Discard, io.Discard)
 	req.Stdin = strings.NewReader("stop\n")
@@ -84,4 +72,16 @@ func TestExecAsksForStdinOnlyWhenGiven(t *testing.T) {
 	if !slices.Equal(stdin, want) {
 		t.Errorf("requests %q, want %q", stdin, want)
 	}
+}
+
+// executorFor is a RemoteExecutor talking to srv, closed when the test ends.
+func executorFor(t *testing.T, srv *httptest.Server) *RemoteExecutor {
+	t.Helper()
+	t.Cleanup(srv.Close)
+	cfg := &rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &RemoteExecutor{Config: cfg, Client: client}
 }
