@@ -4,11 +4,11 @@ package main
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/go-logr/logr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
 
@@ -19,18 +19,24 @@ func main() {
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	// Ctrl-C cancels the run: the exec stream ends and the agent idles out by itself.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go quietClientGoWhenInterrupted(ctx)
+	quietClientGoOnceInterrupted(ctx)
 	err := plugin.NewCmdNetcheck(streams).ExecuteContext(ctx)
 	stop()
 	os.Exit(plugin.HandleError(streams.ErrOut, err))
 }
 
-// quietClientGoWhenInterrupted mutes client-go's klog lines once the run is
-// interrupted: every request then in flight ends with "context canceled",
-// which klog prints as an error, while the run itself says what it stopped
-// and what it cleaned up.
-func quietClientGoWhenInterrupted(ctx context.Context) {
-	<-ctx.Done()
-	klog.LogToStderr(false)
-	klog.SetOutput(io.Discard)
+// quietClientGoOnceInterrupted routes client-go's klog lines through a
+// filter that drops them once the run is interrupted: every request then in
+// flight ends with "context canceled", which klog prints as an error, while
+// the run itself says what it stopped and what it cleaned up. The check is
+// made as each line is written, not by a goroutine muting klog after the
+// signal: a request observes the cancellation only after ctx is done, so no
+// such line can slip out first. (klog.SetOutput cannot do this: klog writes
+// errors to os.Stderr itself, past any output it is given.)
+func quietClientGoOnceInterrupted(ctx context.Context) {
+	klog.SetLoggerWithOptions(logr.Discard(), klog.WriteKlogBuffer(func(line []byte) {
+		if ctx.Err() == nil {
+			_, _ = os.Stderr.Write(line)
+		}
+	}))
 }
