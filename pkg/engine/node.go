@@ -150,7 +150,7 @@ func (r *run) readNodes(ctx context.Context, nodes []string) (map[string]resolve
 			if err != nil {
 				return err
 			}
-			if f.PodsErr != nil {
+			if f.PodsErr != nil && gctx.Err() == nil { // an interrupted run says so once, not per request
 				r.deps.Progress.Infof("warning: %v; the namespace scan of node %s judges ownership without the API's pods", f.PodsErr, n)
 			}
 			mu.Lock()
