@@ -64,14 +64,10 @@ func Dial(ctx context.Context, endpoint string) (*Client, error) {
 	return c, nil
 }
 
-// DialDefault connects to override when set, else to the first of
-// DefaultSockets (looked up under hostRoot, e.g. "/proc/1/root", symlinks
-// resolved inside it) that answers.
+// DialDefault connects to the first of DefaultSockets (looked up under
+// hostRoot, e.g. "/proc/1/root", symlinks resolved inside it) that answers.
 // The error lists why each candidate failed.
-func DialDefault(ctx context.Context, hostRoot, override string) (*Client, error) {
-	if override != "" {
-		return Dial(ctx, override)
-	}
+func DialDefault(ctx context.Context, hostRoot string) (*Client, error) {
 	var errs []error
 	for _, s := range DefaultSockets {
 		p, err := netns.HostPath(hostRoot, s)

@@ -2,7 +2,6 @@ package criclient_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -125,7 +124,7 @@ func TestDialDefaultTriesSocketsUnderHostRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	critest.ServeAt(t, &critest.Runtime{}, root+"/run/crio/crio.sock")
-	c, err := criclient.DialDefault(ctx(t), root, "")
+	c, err := criclient.DialDefault(ctx(t), root)
 	if err != nil {
 		t.Fatalf("DialDefault: %v", err)
 	}
@@ -134,7 +133,7 @@ func TestDialDefaultTriesSocketsUnderHostRoot(t *testing.T) {
 		t.Errorf("Endpoint() = %q", c.Endpoint())
 	}
 
-	if _, err := criclient.DialDefault(ctx(t), t.TempDir(), ""); err == nil {
+	if _, err := criclient.DialDefault(ctx(t), t.TempDir()); err == nil {
 		t.Error("DialDefault with no sockets returned no error")
 	}
 }
@@ -155,36 +154,6 @@ func TestDialRejectsNonCRISocket(t *testing.T) {
 	defer srv.Stop()
 	if _, err := criclient.Dial(ctx(t), dir+"/other.sock"); err == nil {
 		t.Fatal("Dial(non-CRI gRPC socket) returned no error")
-	}
-}
-
-func TestResolverFallsBackToCgroupScan(t *testing.T) {
-	sock := critest.Serve(t, &critest.Runtime{Containers: []critest.Container{{ID: ctrA, PID: 4200}}})
-	c, err := criclient.Dial(ctx(t), sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	procRoot := t.TempDir()
-	mk := func(pid, ppid, cg string) {
-		if err := os.MkdirAll(procRoot+"/"+pid, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		_ = os.WriteFile(procRoot+"/"+pid+"/stat", []byte(pid+" (x) S "+ppid+" 0 0\n"), 0o644)
-		_ = os.WriteFile(procRoot+"/"+pid+"/cgroup", []byte(cg), 0o644)
-	}
-	mk("77", "1", "0::/kubepods/besteffort/pod1/"+ctrB+"\n")
-
-	r := criclient.Resolver{Client: c, ProcRoot: procRoot}
-	if pid, how, err := r.ContainerPID(ctx(t), ctrA); err != nil || pid != 4200 || how != criclient.ViaCRI {
-		t.Errorf("ContainerPID(A) = %d, %s, %v; want 4200 via cri", pid, how, err)
-	}
-	if pid, how, err := r.ContainerPID(ctx(t), ctrB); err != nil || pid != 77 || how != criclient.ViaCgroup {
-		t.Errorf("ContainerPID(B) = %d, %s, %v; want 77 via cgroup", pid, how, err)
-	}
-	_, _, err = (criclient.Resolver{ProcRoot: procRoot}).ContainerPID(ctx(t), "containerd://"+ctrA)
-	if !errors.Is(err, cri.ErrNotFound) {
-		t.Errorf("ContainerPID without CRI for a container with no process: err = %v, want ErrNotFound", err)
 	}
 }
 

@@ -46,11 +46,10 @@ func DialNode(ctx context.Context, w Where) (*Client, error) {
 		}
 	}
 	errs = append(errs, err)
-	c, err := DialDefault(ctx, w.HostRoot, "")
+	c, err := DialDefault(ctx, w.HostRoot)
 	if err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
-	c.source = "default socket"
 	return c, nil
 }
 
