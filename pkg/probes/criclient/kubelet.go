@@ -3,6 +3,7 @@ package criclient
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -84,7 +85,7 @@ func kubeletEndpoint(procRoot string, pid int, args []string) (KubeletRuntime, e
 		if err != nil {
 			return kr, fmt.Errorf("kubelet %d config: %w", pid, err)
 		}
-		kr.Endpoint, kr.From = topLevelYAMLValue(data, "containerRuntimeEndpoint"), "kubelet config "+cfg
+		kr.Endpoint, kr.From = configRuntimeEndpoint(data), "kubelet config "+cfg
 	}
 	if kr.Endpoint == "" {
 		return kr, fmt.Errorf("kubelet %d names no container runtime endpoint (neither --container-runtime-endpoint nor containerRuntimeEndpoint in --config)", pid)
@@ -116,6 +117,20 @@ func flagArg(args []string, name string) string {
 		}
 	}
 	return ""
+}
+
+// configRuntimeEndpoint reads containerRuntimeEndpoint from a
+// KubeletConfiguration file, which the kubelet accepts as YAML or as JSON.
+func configRuntimeEndpoint(data []byte) string {
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		var cfg struct {
+			ContainerRuntimeEndpoint string `json:"containerRuntimeEndpoint"`
+		}
+		if json.Unmarshal(trimmed, &cfg) == nil {
+			return cfg.ContainerRuntimeEndpoint
+		}
+	}
+	return topLevelYAMLValue(data, "containerRuntimeEndpoint")
 }
 
 // topLevelYAMLValue reads "key: value" at the start of a line (a top-level
